@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# make          build build/synlimit (XDP object embedded via a bpftool skeleton)
+# make test     install missing packages, build, run every test
+# make demo     install missing packages, build, run the demo in namespaces
+# make bench    benchmarks, report in build/bench/report.md
+# make check    clang-format and cppcheck, both must be clean
+# make deps     install the Debian packages the build and tests need
+# make clean    remove build/
+# V=1           show the commands
+
+BUILD    := build
+CLANG    ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL  ?= bpftool
+CC       := clang
+ARCH_INC := /usr/include/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages: building, testing, the demo.
+DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
+DEPS_TEST  := iproute2 libclang-rt-14-dev python3 nftables iptables
+DEPS_CHECK := clang-format cppcheck
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
+	-Iinclude -I$(ARCH_INC)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
+LDLIBS  := -lbpf -lelf -lz -lpcap -lm
+
+ABI_HDRS  := $(wildcard include/synlimit/*.h)
+BPF_SRCS  := bpf/synlimit.bpf.c $(wildcard bpf/*.h)
+USER_SRCS := $(wildcard user/*.c)
+USER_HDRS := $(wildcard user/*.h)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# everything in user/ but main.c, linked into the tests
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+# exp_table.h is generated data: not formatted
+FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
+	include/synlimit/abi.h include/synlimit/rate.h
+
+TEST_BINS := $(BUILD)/tests/test_classify
+
+.PHONY: all test demo bench check deps clean
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/synlimit
+
+# One clear message instead of a wall of compiler errors; run before the
+# first compile (the BPF object is built first, everything depends on it).
+define DEPCHECK
+missing=""; \
+command -v $(CLANG) >/dev/null || missing="$$missing clang"; \
+command -v $(BPFTOOL) >/dev/null || missing="$$missing bpftool"; \
+command -v $(LLVM_STRIP) >/dev/null || missing="$$missing llvm"; \
+[ -f /usr/include/bpf/libbpf.h ] || missing="$$missing libbpf-dev"; \
+[ -f /usr/include/libelf.h ] || missing="$$missing libelf-dev"; \
+[ -f /usr/include/zlib.h ] || missing="$$missing zlib1g-dev"; \
+[ -f /usr/include/pcap/pcap.h ] || missing="$$missing libpcap-dev"; \
+if [ -n "$$missing" ]; then \
+	echo "synlimit: missing build dependencies:$$missing"; \
+	echo "  install them with: make deps (as root), or apt-get install$$missing"; \
+	exit 1; \
+fi
+endef
+
+deps:
+	$(Q)sh tests/tools/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/synlimit.bpf.o: $(BPF_SRCS) $(ABI_HDRS) | $(BUILD)
+	$(Q)$(DEPCHECK)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c bpf/synlimit.bpf.c -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(BUILD)/synlimit.skel.h: $(BUILD)/synlimit.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name synlimit_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/synlimit: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Host unit tests of the rate math: no BPF, no root.
+$(BUILD)/tests/test_rate: tests/unit/test_rate.c tests/lib/check.h $(ABI_HDRS) $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# BPF_PROG_TEST_RUN packet tables.
+$(BUILD)/tests/test_classify: tests/prog/test_classify.c tests/prog/pkt.c tests/prog/pkt.h \
+		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
+	$(Q)sh tests/run.sh
+
+check:
+	$(Q)$(DEPCHECK)
+	$(Q)sh tests/tools/install-deps.sh $(DEPS_CHECK)
+	$(call msg,FORMAT,bpf include user tests)
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
+	$(call msg,CPPCHECK,user tests)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -Iinclude -Iuser -I$(BUILD) -D__linux__ \
+		--include=/usr/include/bpf/libbpf_common.h --suppress=missingIncludeSystem \
+		$(USER_SRCS) $(wildcard tests/*/*.c)
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)

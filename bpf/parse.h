@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Bounded, always-inline header parsers. classify() puts every packet in
+ * exactly one class of enum synlimit_stat and, for a connection attempt,
+ * returns its source address in the 128-bit space (IPv4 as ::ffff:a.b.c.d).
+ *
+ * Policy (README "Classification"): what the kernel would certainly drop as
+ * malformed IP or TCP we drop here, cheaper; what could hide a SYN from the
+ * limiter (a third VLAN tag, an extension chain past the walk) we drop, so
+ * wrapping cannot bypass it; anything else we do not understand we pass.
+ * Non-SYN traffic is validated only as far as it takes to classify it.
+ */
+#ifndef SYNLIMIT_PARSE_H
+#define SYNLIMIT_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "synlimit/abi.h"
+
+/* Not in the UAPI headers. */
+struct vlan_tag {
+	__be16 tci;
+	__be16 encapsulated_proto;
+};
+
+struct ipv6_ext {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ipv6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+#define IPV4_FRAG_OFFSET 0x1fff
+#define IPV6_FRAG_OFFSET 0xfff8
+
+static __always_inline int is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
+}
+
+/*
+ * TCP at l4, inside the IP datagram that ends at l3_end. Only a possible
+ * connection attempt is validated further (data offset, options present).
+ */
+static __always_inline enum synlimit_stat classify_tcp(void *l4, void *l3_end, void *data_end)
+{
+	struct tcphdr *th = l4;
+
+	if ((void *)(th + 1) > data_end || (void *)(th + 1) > l3_end)
+		return STAT_BAD_L4_TRUNC;
+	if (!th->syn || th->ack)
+		return STAT_TCP_OTHER;
+	if (th->rst || th->fin) /* the kernel discards these: never a connection */
+		return STAT_BAD_FLAGS;
+	if (th->doff < 5)
+		return STAT_BAD_DOFF;
+	if (l4 + th->doff * 4 > l3_end || l4 + th->doff * 4 > data_end)
+		return STAT_BAD_L4_TRUNC;
+	return STAT_SYN;
+}
+
+static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end,
+							union synlimit_addr *src)
+{
+	struct iphdr *ip = l3;
+	__u32 hdr_len, tot_len;
+
+	if ((void *)(ip + 1) > data_end)
+		return STAT_BAD_L3_TRUNC;
+	if (ip->version != 4)
+		return STAT_BAD_VERSION;
+	if (ip->ihl < 5)
+		return STAT_BAD_IHL;
+	hdr_len = ip->ihl * 4;
+	if (l3 + hdr_len > data_end)
+		return STAT_BAD_L3_TRUNC;
+	tot_len = bpf_ntohs(ip->tot_len);
+	/* Bytes past tot_len are Ethernet padding; fewer bytes are a lie. */
+	if (tot_len < hdr_len || l3 + tot_len > data_end)
+		return STAT_BAD_LENGTH;
+	if (ip->frag_off & bpf_htons(IPV4_FRAG_OFFSET))
+		return STAT_FRAGMENT;
+	if (ip->protocol != IPPROTO_TCP)
+		return STAT_IPV4_OTHER;
+	src->u64[0] = 0;
+	src->u32[2] = bpf_htonl(0xffff);
+	src->u32[3] = ip->saddr;
+	return classify_tcp(l3 + hdr_len, l3 + tot_len, data_end);
+}
+
+/*
+ * IPv6: walk at most SYNLIMIT_MAX_IPV6_EXT extension headers. A chain that
+ * is still going after that could hide a SYN, so it is dropped.
+ */
+static __always_inline enum synlimit_stat classify_ipv6(void *l3, void *data_end,
+							union synlimit_addr *src)
+{
+	struct ipv6hdr *ip6 = l3;
+	void *l3_end, *cur;
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6 + 1) > data_end)
+		return STAT_BAD_L3_TRUNC;
+	if (ip6->version != 6)
+		return STAT_BAD_VERSION;
+	l3_end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
+	if (l3_end > data_end)
+		return STAT_BAD_LENGTH;
+	nexthdr = ip6->nexthdr;
+	cur = ip6 + 1;
+
+#pragma unroll
+	for (i = 0; i < SYNLIMIT_MAX_IPV6_EXT; i++) {
+		struct ipv6_ext *ext = cur;
+
+		if (nexthdr == IPPROTO_TCP)
+			break;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			struct ipv6_frag *frag = cur;
+
+			if ((void *)(frag + 1) > l3_end || (void *)(frag + 1) > data_end)
+				return STAT_BAD_L3_TRUNC;
+			if (frag->frag_off & bpf_htons(IPV6_FRAG_OFFSET))
+				return STAT_FRAGMENT;
+			nexthdr = frag->nexthdr;
+			cur = frag + 1;
+			continue;
+		}
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_AH)
+			return STAT_IPV6_OTHER; /* ICMPv6, UDP, NONE, ESP, ... */
+		/* l3_end <= data_end, but the verifier learns bounds only from data_end */
+		if ((void *)(ext + 1) > l3_end || (void *)(ext + 1) > data_end)
+			return STAT_BAD_L3_TRUNC;
+		/* AH counts 4-byte units minus 2, the others 8-byte units minus 1 */
+		if (nexthdr == IPPROTO_AH)
+			cur += (ext->hdrlen + 2) * 4;
+		else
+			cur += (ext->hdrlen + 1) * 8;
+		nexthdr = ext->nexthdr;
+	}
+	if (nexthdr != IPPROTO_TCP)
+		return STAT_BAD_EXT_DEPTH;
+	__builtin_memcpy(src, &ip6->saddr, sizeof(*src));
+	return classify_tcp(cur, l3_end, data_end);
+}
+
+/* Ethernet, then up to SYNLIMIT_MAX_VLAN_TAGS 802.1Q/802.1ad tags, then IP. */
+static __always_inline enum synlimit_stat classify(struct xdp_md *ctx, union synlimit_addr *src)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	void *cur = eth + 1;
+	__be16 proto;
+	int i;
+
+	if (cur > data_end)
+		return STAT_BAD_L2_TRUNC;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < SYNLIMIT_MAX_VLAN_TAGS; i++) {
+		struct vlan_tag *tag = cur;
+
+		if (!is_vlan(proto))
+			break;
+		if ((void *)(tag + 1) > data_end)
+			return STAT_BAD_L2_TRUNC;
+		proto = tag->encapsulated_proto;
+		cur = tag + 1;
+	}
+	if (is_vlan(proto))
+		return STAT_BAD_VLAN_DEPTH;
+	if (proto == bpf_htons(ETH_P_IP))
+		return classify_ipv4(cur, data_end, src);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return classify_ipv6(cur, data_end, src);
+	return STAT_NOT_IP;
+}
+
+#endif /* SYNLIMIT_PARSE_H */

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The ABI shared by the XDP program (bpf/) and the controller (user/):
+ * map keys and values, the rule, the stats enum and the event record.
+ * Fixed-size types only; every struct is padded explicitly so that both
+ * compilers agree on its layout.
+ */
+#ifndef SYNLIMIT_ABI_H
+#define SYNLIMIT_ABI_H
+
+#include <linux/types.h>
+
+/* Bumped whenever a map's key or value layout changes. Pinned maps carry it
+ * in the config map, and a controller refuses pins of another version. */
+#define SYNLIMIT_ABI_VERSION 1
+
+/* Limits of the packet walk (see bpf/parse.h). */
+#define SYNLIMIT_MAX_VLAN_TAGS 2
+#define SYNLIMIT_MAX_IPV6_EXT  8
+
+/* Striped locks that serialise updates of one source's state across CPUs
+ * (an LRU hash value cannot hold a bpf_spin_lock). Power of two. */
+#define SYNLIMIT_LOCK_STRIPES 1024
+
+/*
+ * Every packet ends in exactly one class (STAT_CLASS_FIRST..STAT_CLASS_LAST),
+ * so the class counters add up to the packets seen. Connection attempts are
+ * further split by what the limiter decided (STAT_SYN_FIRST..STAT_SYN_LAST),
+ * and those add up to STAT_SYN. The rest are bookkeeping.
+ */
+enum synlimit_stat {
+	/* classes */
+	STAT_NOT_IP = 0,     /* ARP, LLDP, ...: pass */
+	STAT_IPV4_OTHER,     /* IPv4, not TCP: pass */
+	STAT_IPV6_OTHER,     /* IPv6, not TCP (or no upper layer): pass */
+	STAT_TCP_OTHER,	     /* TCP, not a connection attempt: pass */
+	STAT_FRAGMENT,	     /* non-first fragment, no TCP header: pass */
+	STAT_SYN,	     /* connection attempt: SYN without ACK/RST/FIN */
+	STAT_BAD_L2_TRUNC,   /* frame or VLAN tag cut short: pass */
+	STAT_BAD_VLAN_DEPTH, /* more than 2 VLAN tags: drop */
+	STAT_BAD_L3_TRUNC,   /* IP header cut short: drop */
+	STAT_BAD_VERSION,    /* IP version does not match the ethertype: drop */
+	STAT_BAD_IHL,	     /* IPv4 IHL < 5: drop */
+	STAT_BAD_LENGTH,     /* IP length field below header or beyond frame: drop */
+	STAT_BAD_EXT_DEPTH,  /* IPv6 extension chain longer than the walk: drop */
+	STAT_BAD_L4_TRUNC,   /* TCP header (or options) cut short: drop */
+	STAT_BAD_DOFF,	     /* TCP data offset < 5: drop */
+	STAT_BAD_FLAGS,	     /* SYN with RST or FIN: drop */
+	/* what happened to connection attempts */
+	STAT_SYN_NO_RULE,    /* no rule matched: pass */
+	STAT_SYN_ALLOWED,    /* allow rule: pass */
+	STAT_SYN_PASSED,     /* under its limit: pass */
+	STAT_SYN_WOULD_DROP, /* over the limit of a dry-run rule: pass */
+	STAT_SYN_DROP_DENY,  /* deny rule: drop */
+	STAT_SYN_DROP_LIMIT, /* over the limit: drop */
+	STAT_SYN_DROP_BLOCK, /* inside a block=DURATION: drop */
+	STAT_SYN_NO_STATE,   /* could not track the source: pass */
+	/* bookkeeping: table churn (evictions = inserts - deletes - entries) */
+	STAT_SOURCE_INSERTS,
+	STAT_SOURCE_DELETES,
+	STAT_BLOCKED_INSERTS,
+	STAT_BLOCKED_DELETES,
+	STAT_EVENTS_SENT,
+	STAT_EVENTS_SUPPRESSED, /* over the event rate limit */
+	STAT_EVENTS_LOST,	/* ring buffer full */
+	STAT_MAX,
+};
+
+#define STAT_CLASS_FIRST STAT_NOT_IP
+#define STAT_CLASS_LAST	 STAT_BAD_FLAGS
+#define STAT_SYN_FIRST	 STAT_SYN_NO_RULE
+#define STAT_SYN_LAST	 STAT_SYN_NO_STATE
+
+/* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. */
+union synlimit_addr {
+	__u8 u8[16];
+	__u32 u32[4];
+	__u64 u64[2];
+};
+
+/* Key of the limit table (LPM trie): prefixlen counts from the top of the
+ * 128-bit address, so IPv4 a.b.c.d/24 is stored as prefixlen 96 + 24. */
+struct rule_key {
+	__u32 prefixlen;
+	union synlimit_addr addr;
+};
+
+enum rule_action {
+	RULE_LIMIT = 0,
+	RULE_ALLOW = 1,
+	RULE_DENY = 2,
+};
+
+enum rule_algo {
+	ALGO_EWMA = 0,	 /* Exim's ratelimit: smoothed rate per period */
+	ALGO_BUCKET = 1, /* token bucket (GCRA) */
+};
+
+#define RULE_F_LEAKY   (1U << 0) /* only accepted attempts update the state */
+#define RULE_F_DRY_RUN (1U << 1) /* count "would drop", pass */
+
+/*
+ * A rule, compiled by the controller (user/rule.c) so that the data path
+ * needs no division on its hot path. Times are nanoseconds; rates are Q16
+ * fixed point (events per period * 65536).
+ */
+struct rule {
+	__u8 action;	 /* enum rule_action */
+	__u8 algo;	 /* enum rule_algo */
+	__u8 flags;	 /* RULE_F_* */
+	__u8 per_prefix; /* aggregation prefix in the 128-bit space (1..128) */
+	__u32 line;	 /* line in the limits file, for reports */
+	__u32 shape;	 /* algo and period: state of another shape restarts */
+	__u32 pad;
+	union synlimit_addr per_mask; /* source & per_mask = state key */
+	__u64 period_ns;
+	__u64 block_ns; /* block=DURATION, 0 if none */
+	/* ewma: over when rate >= limit_q16 */
+	__u64 limit_q16;
+	__u64 recip;	   /* floor(2^(63 + k) / period_ns), k = floor(log2 period) */
+	__u32 recip_shift; /* 31 + k: (i * recip) >> recip_shift = i/period in Q32 */
+	__u32 pad2;
+	/* bucket: emission interval T = period / N and tolerance tau = (burst-1) T,
+	 * each as whole nanoseconds plus a Q32 fraction */
+	__u64 interval_ns;
+	__u64 interval_frac;
+	__u64 tolerance_ns;
+	__u64 tolerance_frac;
+};
+
+/* Key of the per-source state: the source masked to the rule's
+ * aggregation prefix. The prefix is part of the key so that host 198.18.5.0
+ * and the aggregate 198.18.5.0/24 never share a state. */
+struct source_key {
+	union synlimit_addr addr;
+	__u8 prefixlen;
+	__u8 pad[3];
+};
+
+/*
+ * What the limiter remembers of a source, 24 bytes. The limit is not in
+ * here, so a reload that changes limits keeps every source's history.
+ *   ewma:   stamp_ns = time of the last update, value = rate in Q16
+ *   bucket: stamp_ns = theoretical arrival time (TAT), value = its Q32 fraction
+ */
+struct source_state {
+	__u64 stamp_ns;
+	__u64 value;
+	__u32 shape;
+	__u32 pad;
+};
+
+/* A blocked source lives in its own table (sources -> blocked on the first
+ * drop, back on the first pass), so a spoofed flood churning the big
+ * sources table cannot evict it. */
+struct blocked_state {
+	struct source_state state;
+	__u64 since_ns; /* first drop of this episode */
+	__u64 hold_ns;	/* start of the current block=DURATION window */
+	__u64 drops;	/* drops in this episode */
+};
+
+/* One slot of the per-CPU event budget (a token bucket). */
+struct event_budget {
+	__u64 stamp_ns;
+	__u64 tokens;
+};
+
+enum event_type {
+	EVENT_BLOCK = 1,
+	EVENT_UNBLOCK = 2,
+};
+
+struct synlimit_event {
+	__u64 time_ns; /* CLOCK_MONOTONIC */
+	union synlimit_addr addr;
+	__u8 prefixlen;
+	__u8 type; /* enum event_type */
+	__u8 dry_run;
+	__u8 pad;
+	__u32 line;	/* rule's line in the limits file */
+	__u64 rate_q16; /* ewma rate, 0 for bucket */
+	__u64 drops;	/* for UNBLOCK: drops in the episode */
+};
+
+/* Single-entry array describing what is loaded; pinned with the maps. */
+#define SYNLIMIT_PATH_MAX 256
+struct synlimit_config {
+	__u32 abi_version;
+	__u32 rule_count;
+	__u64 loaded_at; /* CLOCK_REALTIME seconds of the last load/reload */
+	__u64 reloads;
+	char limits_path[SYNLIMIT_PATH_MAX];
+};
+
+#endif /* SYNLIMIT_ABI_H */

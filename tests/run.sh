@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Run every test program and script; each prints PASS:/FAIL:/SKIP: lines.
+# Ends with the line CI reads: "N passed, N failed, N skipped".
+# A program that dies without its summary counts as one more failure.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+crashed=0
+
+run() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" >"$log.out" 2>&1
+	rc=$?
+	cat "$log.out"
+	cat "$log.out" >>"$log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL:' "$log.out"; then
+		echo "FAIL: $name exited with status $rc and reported no failure"
+		crashed=$((crashed + 1))
+	fi
+	rm -f "$log.out"
+}
+
+for t in build/tests/test_*; do
+	[ -x "$t" ] && run "$(basename "$t")" "$t"
+done
+for t in tests/e2e/*.sh; do
+	[ -f "$t" ] && run "$(basename "$t")" sh "$t"
+done
+
+passed=$(grep -c '^PASS:' "$log")
+failed=$(($(grep -c '^FAIL:' "$log") + crashed))
+skipped=$(grep -c '^SKIP:' "$log")
+echo
+grep '^FAIL:' "$log" | sed 's/^/  /'
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stats.h"
+
+static const char *const stat_names[STAT_MAX] = {
+	[STAT_NOT_IP] = "not_ip",
+	[STAT_IPV4_OTHER] = "ipv4_not_tcp",
+	[STAT_IPV6_OTHER] = "ipv6_not_tcp",
+	[STAT_TCP_OTHER] = "tcp_not_syn",
+	[STAT_FRAGMENT] = "fragment",
+	[STAT_SYN] = "syn",
+	[STAT_BAD_L2_TRUNC] = "bad_l2_truncated",
+	[STAT_BAD_VLAN_DEPTH] = "bad_vlan_depth",
+	[STAT_BAD_L3_TRUNC] = "bad_l3_truncated",
+	[STAT_BAD_VERSION] = "bad_ip_version",
+	[STAT_BAD_IHL] = "bad_ihl",
+	[STAT_BAD_LENGTH] = "bad_ip_length",
+	[STAT_BAD_EXT_DEPTH] = "bad_ipv6_ext_depth",
+	[STAT_BAD_L4_TRUNC] = "bad_l4_truncated",
+	[STAT_BAD_DOFF] = "bad_tcp_doff",
+	[STAT_BAD_FLAGS] = "bad_tcp_flags",
+	[STAT_SYN_NO_RULE] = "syn_no_rule",
+	[STAT_SYN_ALLOWED] = "syn_allowed",
+	[STAT_SYN_PASSED] = "syn_passed",
+	[STAT_SYN_WOULD_DROP] = "syn_would_drop",
+	[STAT_SYN_DROP_DENY] = "syn_dropped_deny",
+	[STAT_SYN_DROP_LIMIT] = "syn_dropped_limit",
+	[STAT_SYN_DROP_BLOCK] = "syn_dropped_block",
+	[STAT_SYN_NO_STATE] = "syn_untracked",
+	[STAT_SOURCE_INSERTS] = "source_inserts",
+	[STAT_SOURCE_DELETES] = "source_deletes",
+	[STAT_BLOCKED_INSERTS] = "blocked_inserts",
+	[STAT_BLOCKED_DELETES] = "blocked_deletes",
+	[STAT_EVENTS_SENT] = "events_sent",
+	[STAT_EVENTS_SUPPRESSED] = "events_suppressed",
+	[STAT_EVENTS_LOST] = "events_lost",
+};
+
+const char *stat_name(enum synlimit_stat stat)
+{
+	if ((unsigned int)stat >= STAT_MAX || !stat_names[stat])
+		return "unknown";
+	return stat_names[stat];
+}
+
+int stats_read(int stats_fd, __u64 out[STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	/* per-CPU values are each rounded up to 8 bytes; ours is a u64 array */
+	size_t per_cpu = sizeof(__u64) * STAT_MAX;
+	__u64 *values;
+	__u32 zero = 0;
+	int cpu, i, err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	values = calloc(ncpu, per_cpu);
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(stats_fd, &zero, values)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, per_cpu);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < STAT_MAX; i++)
+			out[i] += values[cpu * STAT_MAX + i];
+out:
+	free(values);
+	return err;
+}

@@ -5,6 +5,7 @@
 # make demo     install missing packages, build, run the demo in namespaces
 # make bench    benchmarks, report in build/bench/report.md
 # make check    clang-format and cppcheck, both must be clean
+# make format   reformat the sources in place
 # make deps     install the Debian packages the build and tests need
 # make clean    remove build/
 # V=1           show the commands
@@ -47,9 +48,9 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
 	include/synlimit/abi.h include/synlimit/rate.h
 
-TEST_BINS := $(BUILD)/tests/test_classify
+TEST_BINS := $(BUILD)/tests/test_rate $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter
 
-.PHONY: all test demo bench check deps clean
+.PHONY: all test demo bench check format deps clean
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/synlimit
@@ -107,6 +108,12 @@ $(BUILD)/tests/test_classify: tests/prog/test_classify.c tests/prog/pkt.c tests/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
+$(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/prog/pkt.h \
+		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
+		-lpthread -o $@
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
 	$(Q)sh tests/run.sh
@@ -121,6 +128,9 @@ check:
 		--inline-suppr --std=c11 -Iinclude -Iuser -I$(BUILD) -D__linux__ \
 		--include=/usr/include/bpf/libbpf_common.h --suppress=missingIncludeSystem \
 		$(USER_SRCS) $(wildcard tests/*/*.c)
+
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

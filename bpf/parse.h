@@ -93,7 +93,8 @@ static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end
 		return STAT_FRAGMENT;
 	if (ip->protocol != IPPROTO_TCP)
 		return STAT_IPV4_OTHER;
-	src->u64[0] = 0;
+	src->u32[0] = 0;
+	src->u32[1] = 0;
 	src->u32[2] = bpf_htonl(0xffff);
 	src->u32[3] = ip->saddr;
 	return classify_tcp(l3 + hdr_len, l3 + tot_len, data_end);

@@ -3,12 +3,18 @@
  * synlimit: count TCP connection attempts per source at the NIC and drop
  * floods beyond the limit that applies to the source.
  *
- * parse -> classify -> (connection attempt) limit -> verdict.
+ * parse -> classify -> (connection attempt) rule -> source state -> verdict.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "synlimit/abi.h"
+#include "synlimit/rate.h"
 #include "parse.h"
+
+/* Load-time settings (set through the skeleton before load). */
+const volatile __u8 cfg_fixed_clock = 0;	       /* tests and replay supply the time */
+const volatile __u64 cfg_event_interval_ns = 10000000; /* 100 events/s per CPU */
+const volatile __u64 cfg_event_burst = 64;
 
 struct synlimit_stats {
 	__u64 count[STAT_MAX];
@@ -21,17 +27,330 @@ struct {
 	__type(value, struct synlimit_stats);
 } stats SEC(".maps");
 
+/* The limit table is replaced as a whole: the controller fills a new trie
+ * and swaps it into slot 0, so a packet sees the old table or the new one. */
+struct limit_table {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	/* a trie allocates per rule; LPM refuses BPF_F_INNER_MAP, so every
+	 * table the controller makes has exactly these attributes */
+	__uint(max_entries, SYNLIMIT_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	/* sizes, not types: BTF of an inner map's key is only a forward here */
+	__uint(key_size, sizeof(struct rule_key));
+	__uint(value_size, sizeof(struct rule));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct limit_table);
+} limit_tables SEC(".maps");
+
+/* Sizes are load-time settings (bpf_map__set_max_entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct source_key);
+	__type(value, struct source_state);
+} sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct source_key);
+	__type(value, struct blocked_state);
+} blocked_sources SEC(".maps");
+
+/* A cache line each, so two CPUs on different sources do not share one. */
+struct lock_stripe {
+	struct bpf_spin_lock lock;
+	__u32 pad[15];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNLIMIT_LOCK_STRIPES);
+	__type(key, __u32);
+	__type(value, struct lock_stripe);
+} lock_stripes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_budget);
+} event_budget SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fixed_clock SEC(".maps");
+
+/* Written by the controller only; here so that it is pinned with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synlimit_config);
+} config SEC(".maps");
+
+/* The one place the program reads the time. With cfg_fixed_clock unset the
+ * verifier sees a constant and removes the map read from the program. */
+static __always_inline __u64 clock_now(void)
+{
+	if (cfg_fixed_clock) {
+		__u32 zero = 0;
+		__u64 *now = bpf_map_lookup_elem(&fixed_clock, &zero);
+
+		return now ? *now : 0;
+	}
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline void count(struct synlimit_stats *st, enum synlimit_stat stat)
+{
+	if (stat < STAT_MAX)
+		st->count[stat]++;
+}
+
 /* Malformed classes that are dropped (README "Classification"). */
 static __always_inline int class_drops(enum synlimit_stat class)
 {
 	return class >= STAT_BAD_VLAN_DEPTH && class <= STAT_BAD_FLAGS;
 }
 
+static __always_inline int outcome_drops(enum synlimit_stat outcome)
+{
+	return outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BLOCK;
+}
+
+/* A drop under a dry-run rule is counted and the packet passes. */
+static __always_inline enum synlimit_stat over(const struct rule *rule, enum synlimit_stat drop)
+{
+	return rule->flags & RULE_F_DRY_RUN ? STAT_SYN_WOULD_DROP : drop;
+}
+
+/* 32-bit hash of a state key: picks the lock stripe, and tags the state. */
+static __always_inline __u32 key_tag(const struct source_key *key)
+{
+	__u32 h = key->addr.u32[0] ^ key->addr.u32[1] ^ key->addr.u32[2] ^ key->addr.u32[3] ^
+		  key->prefixlen;
+
+	return h * 0x9e3779b1U; /* Fibonacci hashing: the top bits mix every input bit */
+}
+
+static __always_inline struct bpf_spin_lock *stripe_for(__u32 tag)
+{
+	__u32 idx = tag >> (32 - 10);
+	struct lock_stripe *stripe;
+
+	_Static_assert(SYNLIMIT_LOCK_STRIPES == 1 << 10, "stripe index width");
+	stripe = bpf_map_lookup_elem(&lock_stripes, &idx);
+	return stripe ? &stripe->lock : NULL;
+}
+
+/*
+ * Block and unblock events, at most cfg_event_burst at once and one per
+ * cfg_event_interval_ns after that on each CPU (a GCRA again), so a flood of
+ * transitions cannot flood userspace.
+ */
+static __always_inline void emit_event(struct synlimit_stats *st, __u8 type,
+				       const struct source_key *key, const struct rule *rule,
+				       const struct blocked_state *blk, __u64 now)
+{
+	/* GCRA: a burst of B fits when the tolerance is B - 1 intervals */
+	__u64 tolerance = (cfg_event_burst - 1) * cfg_event_interval_ns;
+	struct synlimit_event *ev;
+	struct event_budget *budget;
+	__u32 zero = 0;
+
+	budget = bpf_map_lookup_elem(&event_budget, &zero);
+	if (!budget)
+		return;
+	if (budget->stamp_ns > now + tolerance) {
+		count(st, STAT_EVENTS_SUPPRESSED);
+		return;
+	}
+	budget->stamp_ns =
+	    (budget->stamp_ns > now ? budget->stamp_ns : now) + cfg_event_interval_ns;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(st, STAT_EVENTS_LOST);
+		return;
+	}
+	ev->time_ns = now;
+	ev->addr = key->addr;
+	ev->prefixlen = key->prefixlen;
+	ev->type = type;
+	ev->dry_run = !!(rule->flags & RULE_F_DRY_RUN);
+	ev->pad = 0;
+	ev->line = rule->line;
+	ev->rate_q16 = rule->algo == ALGO_EWMA ? blk->state.value : 0;
+	ev->drops = blk->drops;
+	bpf_ringbuf_submit(ev, 0);
+	count(st, STAT_EVENTS_SENT);
+}
+
+/* First drop: a copy of the state goes to the blocked table, out of reach
+ * of the churn in the sources table, and is looked up first from now on. */
+static __always_inline void block_source(struct synlimit_stats *st, const struct source_key *key,
+					 const struct rule *rule, const struct blocked_state *blk,
+					 __u64 now)
+{
+	if (!bpf_map_update_elem(&blocked_sources, key, blk, BPF_NOEXIST))
+		count(st, STAT_BLOCKED_INSERTS);
+	emit_event(st, EVENT_BLOCK, key, rule, blk, now);
+}
+
+/* First pass after drops: the state goes back to the sources table, written
+ * in place (an update of an existing LRU key would free the element under
+ * other CPUs' pointers), and the blocked entry is deleted. */
+static __always_inline void unblock_source(struct synlimit_stats *st, const struct source_key *key,
+					   const struct rule *rule, const struct blocked_state *blk,
+					   struct bpf_spin_lock *lock, __u64 now)
+{
+	struct source_state *state = bpf_map_lookup_elem(&sources, key);
+
+	if (state) {
+		bpf_spin_lock(lock);
+		if (state->tag == blk->state.tag)
+			*state = blk->state;
+		bpf_spin_unlock(lock);
+	} else if (!bpf_map_update_elem(&sources, key, &blk->state, BPF_NOEXIST)) {
+		count(st, STAT_SOURCE_INSERTS);
+	}
+	if (!bpf_map_delete_elem(&blocked_sources, key))
+		count(st, STAT_BLOCKED_DELETES);
+	emit_event(st, EVENT_UNBLOCK, key, rule, blk, now);
+}
+
+/* A source in the blocked table: inside its block window, or still over. */
+static __always_inline enum synlimit_stat
+limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct source_key *key,
+	      struct blocked_state *blk, __u32 tag, struct bpf_spin_lock *lock, __u64 now)
+{
+	struct blocked_state released;
+	int held = 0, is_over = 1, lost;
+
+	bpf_spin_lock(lock);
+	lost = blk->state.tag != tag;
+	if (!lost) {
+		/* signed: another CPU may have stamped hold_ns just after our now */
+		held = rule->block_ns && (__s64)(now - blk->hold_ns) < (__s64)rule->block_ns;
+		if (!held)
+			is_over = rate_step(&blk->state, rule, now);
+		if (is_over) {
+			if (blk->drops < ~0ULL)
+				blk->drops++;
+			if (!held && rule->block_ns)
+				blk->hold_ns = now;
+		} else {
+			released = *blk;
+		}
+	}
+	bpf_spin_unlock(lock);
+
+	if (lost) /* the entry was deleted and reused while we held it */
+		return STAT_SYN_NO_STATE;
+	if (held)
+		return over(rule, STAT_SYN_DROP_BLOCK);
+	if (is_over)
+		return over(rule, STAT_SYN_DROP_LIMIT);
+	unblock_source(st, key, rule, &released, lock, now);
+	return STAT_SYN_PASSED;
+}
+
+static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st,
+						       const struct rule *rule,
+						       const struct source_key *key, __u64 now)
+{
+	__u32 tag = key_tag(key);
+	struct bpf_spin_lock *lock = stripe_for(tag);
+	struct blocked_state *blk, moved;
+	struct source_state *state;
+	int is_over = 0, lost;
+
+	if (!lock)
+		return STAT_SYN_NO_STATE;
+	blk = bpf_map_lookup_elem(&blocked_sources, key);
+	if (blk)
+		return limit_blocked(st, rule, key, blk, tag, lock, now);
+
+	state = bpf_map_lookup_elem(&sources, key);
+	if (!state) {
+		/* shape 0 matches no rule: rate_step starts it as a new source */
+		struct source_state unseen = { .tag = tag };
+
+		if (!bpf_map_update_elem(&sources, key, &unseen, BPF_NOEXIST))
+			count(st, STAT_SOURCE_INSERTS);
+		state = bpf_map_lookup_elem(&sources, key);
+		if (!state)
+			return STAT_SYN_NO_STATE;
+	}
+
+	bpf_spin_lock(lock);
+	lost = state->tag != tag;
+	if (!lost) {
+		is_over = rate_step(state, rule, now);
+		if (is_over)
+			moved.state = *state;
+	}
+	bpf_spin_unlock(lock);
+	if (lost) /* evicted and reused for another source while we held it */
+		return STAT_SYN_NO_STATE;
+	if (!is_over)
+		return STAT_SYN_PASSED;
+
+	moved.since_ns = now;
+	moved.hold_ns = now;
+	moved.drops = 1;
+	block_source(st, key, rule, &moved, now);
+	return over(rule, STAT_SYN_DROP_LIMIT);
+}
+
+/* The rule for src (longest prefix), then what it says. */
+static __always_inline enum synlimit_stat limit_syn(struct synlimit_stats *st,
+						    const union synlimit_addr *src)
+{
+	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
+	struct source_key key = {};
+	struct rule *rule;
+	__u32 zero = 0;
+	void *table;
+
+	table = bpf_map_lookup_elem(&limit_tables, &zero);
+	if (!table)
+		return STAT_SYN_NO_RULE;
+	rule = bpf_map_lookup_elem(table, &rule_key);
+	if (!rule)
+		return STAT_SYN_NO_RULE;
+	if (rule->action == RULE_ALLOW)
+		return STAT_SYN_ALLOWED;
+	if (rule->action == RULE_DENY)
+		return over(rule, STAT_SYN_DROP_DENY);
+
+	key.addr.u32[0] = src->u32[0] & rule->per_mask.u32[0];
+	key.addr.u32[1] = src->u32[1] & rule->per_mask.u32[1];
+	key.addr.u32[2] = src->u32[2] & rule->per_mask.u32[2];
+	key.addr.u32[3] = src->u32[3] & rule->per_mask.u32[3];
+	key.prefixlen = rule->per_prefix;
+	return limit_source(st, rule, &key, clock_now());
+}
+
 SEC("xdp")
 int synlimit_xdp(struct xdp_md *ctx)
 {
+	enum synlimit_stat class, outcome;
 	union synlimit_addr src;
-	enum synlimit_stat class;
 	struct synlimit_stats *st;
 	__u32 zero = 0;
 
@@ -39,14 +358,13 @@ int synlimit_xdp(struct xdp_md *ctx)
 	if (!st) /* cannot happen for a per-CPU array; keeps the verifier happy */
 		return XDP_PASS;
 	class = classify(ctx, &src);
-	if (class >= STAT_MAX)
-		return XDP_PASS;
-	st->count[class]++;
-	if (class == STAT_SYN) {
-		st->count[STAT_SYN_NO_RULE]++; /* no limit table yet */
-		return XDP_PASS;
-	}
-	return class_drops(class) ? XDP_DROP : XDP_PASS;
+	count(st, class);
+	if (class != STAT_SYN)
+		return class_drops(class) ? XDP_DROP : XDP_PASS;
+
+	outcome = limit_syn(st, &src);
+	count(st, outcome);
+	return outcome_drops(outcome) ? XDP_DROP : XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

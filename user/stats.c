@@ -32,7 +32,6 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_SYN_DROP_BLOCK] = "syn_dropped_block",
 	[STAT_SYN_NO_STATE] = "syn_untracked",
 	[STAT_SOURCE_INSERTS] = "source_inserts",
-	[STAT_SOURCE_DELETES] = "source_deletes",
 	[STAT_BLOCKED_INSERTS] = "blocked_inserts",
 	[STAT_BLOCKED_DELETES] = "blocked_deletes",
 	[STAT_EVENTS_SENT] = "events_sent",

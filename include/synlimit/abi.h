@@ -18,6 +18,9 @@
 #define SYNLIMIT_MAX_VLAN_TAGS 2
 #define SYNLIMIT_MAX_IPV6_EXT  8
 
+/* Most rules one limit table holds (a no-prealloc trie: no cost unused). */
+#define SYNLIMIT_MAX_RULES (1U << 21)
+
 /* Striped locks that serialise updates of one source's state across CPUs
  * (an LRU hash value cannot hold a bpf_spin_lock). Power of two. */
 #define SYNLIMIT_LOCK_STRIPES 1024
@@ -56,8 +59,7 @@ enum synlimit_stat {
 	STAT_SYN_DROP_BLOCK, /* inside a block=DURATION: drop */
 	STAT_SYN_NO_STATE,   /* could not track the source: pass */
 	/* bookkeeping: table churn (evictions = inserts - deletes - entries) */
-	STAT_SOURCE_INSERTS,
-	STAT_SOURCE_DELETES,
+	STAT_SOURCE_INSERTS, /* the sources table is never deleted from */
 	STAT_BLOCKED_INSERTS,
 	STAT_BLOCKED_DELETES,
 	STAT_EVENTS_SENT,
@@ -71,11 +73,12 @@ enum synlimit_stat {
 #define STAT_SYN_FIRST	 STAT_SYN_NO_RULE
 #define STAT_SYN_LAST	 STAT_SYN_NO_STATE
 
-/* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. */
+/* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit
+ * member: 4-byte alignment keeps the address right after rule_key's
+ * prefixlen, where the LPM trie reads it. */
 union synlimit_addr {
 	__u8 u8[16];
 	__u32 u32[4];
-	__u64 u64[2];
 };
 
 /* Key of the limit table (LPM trie): prefixlen counts from the top of the
@@ -84,6 +87,7 @@ struct rule_key {
 	__u32 prefixlen;
 	union synlimit_addr addr;
 };
+_Static_assert(sizeof(struct rule_key) == 20, "LPM key: prefixlen then 16 bytes, no padding");
 
 enum rule_action {
 	RULE_LIMIT = 0,
@@ -142,17 +146,21 @@ struct source_key {
  * here, so a reload that changes limits keeps every source's history.
  *   ewma:   stamp_ns = time of the last update, value = rate in Q16
  *   bucket: stamp_ns = theoretical arrival time (TAT), value = its Q32 fraction
+ * tag is a 32-bit hash of the key: an LRU element can be reused for another
+ * key while a CPU still holds a pointer to it, and the tag, checked under
+ * the lock, tells that CPU it lost the element.
  */
 struct source_state {
 	__u64 stamp_ns;
 	__u64 value;
 	__u32 shape;
-	__u32 pad;
+	__u32 tag;
 };
 
-/* A blocked source lives in its own table (sources -> blocked on the first
- * drop, back on the first pass), so a spoofed flood churning the big
- * sources table cannot evict it. */
+/* A blocked source lives in its own table (copied there on the first drop,
+ * back on the first pass), so a spoofed flood churning the big sources
+ * table cannot evict it. Entries of the sources table are never deleted or
+ * replaced, only written in place under the lock (see source_state.tag). */
 struct blocked_state {
 	struct source_state state;
 	__u64 since_ns; /* first drop of this episode */

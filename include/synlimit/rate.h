@@ -65,22 +65,27 @@ RATE_FN __u64 qmul63(__u64 a, __u64 b)
 	return mul_shr(a, b, 63);
 }
 
+/* y / 6 and y / 24 without a division: mulhi(y, 0xAAAAAAAAAAAAAAAB) >> 2 is y / 6. */
+#define DIV6_MAGIC 0xAAAAAAAAAAAAAAABULL
+
 /*
  * e^-x for x in Q32, result in Q63. x = n + j/256 + r with r < 1/256:
- * e^-n and e^-(j/256) come from tables, e^-r = 1 - r + r^2/2 with an error
- * below r^3/6 < 1e-8 relative.
+ * e^-n and e^-(j/256) come from tables, e^-r = 1 - r + r^2/2 - r^3/6 with
+ * an error below r^4/24 < 1e-11 relative. (1 - a) / x amplifies the error of
+ * a for small x, hence the cubic term.
  */
 RATE_FN __u64 exp_neg_q32(__u64 x)
 {
 	__u64 n = x >> 32;
 	__u32 j = (x >> 24) & 0xff;
-	__u64 r, r2, poly;
+	__u64 r, r2, r3, poly;
 
 	if (n >= 64)
 		return 0;
 	r = (x & 0xffffff) << 31; /* Q63, below 2^55 */
 	r2 = qmul63(r, r);
-	poly = Q63_ONE - r + (r2 >> 1);
+	r3 = qmul63(r2, r);
+	poly = Q63_ONE - r + (r2 >> 1) - mul_shr(r3, DIV6_MAGIC, 66);
 	return qmul63(qmul63(exp_neg_int_q63[n], exp_neg_frac_q63[j]), poly);
 }
 
@@ -97,9 +102,8 @@ RATE_FN __u64 ewma_weight_q32(__u64 x, __u64 a)
 		__u64 xq = x << 31; /* Q63 */
 		__u64 x2 = qmul63(xq, xq);
 		__u64 x3 = qmul63(x2, xq);
-		/* y / 6 = mulhi(y, 0xAAAAAAAAAAAAAAAB) >> 2, / 24 one shift more */
-		__u64 g = Q63_ONE - (xq >> 1) + mul_shr(x2, 0xAAAAAAAAAAAAAAABULL, 66) -
-			  mul_shr(x3, 0xAAAAAAAAAAAAAAABULL, 68);
+		__u64 g =
+		    Q63_ONE - (xq >> 1) + mul_shr(x2, DIV6_MAGIC, 66) - mul_shr(x3, DIV6_MAGIC, 68);
 		return g >> 31;
 	}
 	return ((Q63_ONE - a) / x) << 1; /* Q63 / Q32 = Q31 */

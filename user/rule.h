@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* A limit as written in a limits file, and its compilation to struct rule. */
+#ifndef SYNLIMIT_RULE_H
+#define SYNLIMIT_RULE_H
+
+#include <linux/types.h>
+#include "synlimit/abi.h"
+
+#define NSEC_PER_MSEC	1000000ULL
+#define NSEC_PER_SEC	1000000000ULL
+#define PERIOD_MIN_NS	NSEC_PER_MSEC
+#define PERIOD_MAX_NS	(86400ULL * NSEC_PER_SEC)
+#define BLOCK_MAX_NS	(7 * PERIOD_MAX_NS)
+#define LIMIT_MAX_MILLI (1000000000ULL * 1000) /* 10^9 per period */
+
+struct limit_spec {
+	enum rule_action action;
+	enum rule_algo algo;
+	int leaky;
+	int dry_run;
+	__u64 limit_milli; /* the limit in thousandths: "2.5" is 2500 */
+	__u64 period_ns;   /* whole milliseconds, PERIOD_MIN_NS..PERIOD_MAX_NS */
+	__u64 burst;	   /* bucket only; 0: the limit, at least 1 */
+	__u64 block_ns;	   /* 0: no block */
+	__u8 per_prefix;   /* aggregation prefix in the 128-bit space, 1..128 */
+	__u32 line;
+};
+
+/*
+ * Fill *rule from *spec. Returns 0, or -EINVAL with *err saying what cannot
+ * be represented (the parser has already checked the syntax and ranges, so
+ * this is the last word on arithmetic limits).
+ */
+int rule_compile(const struct limit_spec *spec, struct rule *rule, const char **err);
+
+/* 128-bit mask of the top `prefix` bits, in network byte order. */
+void prefix_mask(union synlimit_addr *mask, unsigned int prefix);
+
+#endif /* SYNLIMIT_RULE_H */

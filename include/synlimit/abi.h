@@ -191,13 +191,19 @@ struct synlimit_event {
 	__u64 drops;	/* for UNBLOCK: drops in the episode */
 };
 
-/* Single-entry array describing what is loaded; pinned with the maps. */
+/* Single-entry array describing what is loaded; pinned with the maps, so a
+ * later controller knows what an earlier one did. */
 #define SYNLIMIT_PATH_MAX 256
+#define CONFIG_F_DRY_RUN  (1U << 0) /* attach --dry-run: every rule counts only */
+#define CONFIG_F_LEAKY	  (1U << 1) /* --mode leaky for bare numbers */
 struct synlimit_config {
 	__u32 abi_version;
 	__u32 rule_count;
 	__u64 loaded_at; /* CLOCK_REALTIME seconds of the last load/reload */
 	__u64 reloads;
+	__u64 bare_period_ns; /* --period for bare numbers */
+	__u32 flags;	      /* CONFIG_F_* */
+	__u32 pad;
 	char limits_path[SYNLIMIT_PATH_MAX];
 };
 

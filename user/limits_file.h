@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The limits file (synlimit.limits(5)): an Exim iplsearch file whose data is
+ * the limit, and richer. Parsing reports every bad line as FILE:LINE and
+ * produces nothing unless the whole file is good.
+ */
+#ifndef SYNLIMIT_LIMITS_FILE_H
+#define SYNLIMIT_LIMITS_FILE_H
+
+#include <stdio.h>
+#include "limit_table.h"
+#include "rule.h"
+
+#define LIMITS_LINE_MAX 4096
+#define LIMITS_FILE_MAX (256U << 20)
+
+struct limits_options {
+	__u64 period_ns; /* for a bare number: --period (default 5s) */
+	int leaky;	 /* for a bare number: --mode (default strict) */
+	int dry_run;	 /* every rule counts instead of dropping */
+	FILE *diag;	 /* where FILE:LINE messages go */
+};
+
+struct limits {
+	struct limit_entry *entries; /* sorted by line */
+	size_t count;
+	int errors;
+	int warnings;
+};
+
+/* Parse a whole buffer; `name` is the FILE of FILE:LINE. Returns 0 when it
+ * has no error, -EINVAL when it has (all reported), -ENOMEM. On success
+ * *out holds the entries; free them with limits_free(). */
+int limits_parse(const char *name, const char *buf, size_t len, const struct limits_options *opts,
+		 struct limits *out);
+
+/* Read and parse a file. -errno for I/O problems (reported to diag). */
+int limits_load(const char *path, const struct limits_options *opts, struct limits *out);
+
+void limits_free(struct limits *limits);
+
+/* Parse a duration: "500ms", "5s", "2m", "1h30m", "1d", or bare seconds.
+ * Returns 0 or -EINVAL. */
+int parse_duration(const char *text, __u64 *ns);
+
+/* Format a duration compactly ("5s", "1h30m", "250ms"). */
+char *format_duration(__u64 ns, char *buf, size_t size);
+
+/* Format a rule's limit as written ("5/5s strict", "allow", ...). */
+char *format_rule(const struct rule *rule, char *buf, size_t size);
+
+#endif /* SYNLIMIT_LIMITS_FILE_H */

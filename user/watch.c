@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "addr.h"
+#include "json.h"
+#include "log.h"
+#include "report.h"
+#include "watch.h"
+
+struct watcher {
+	const struct loaded *l;
+	int json;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct watcher *w = ctx;
+	const struct synlimit_event *ev = data;
+	struct synlimit_config config = { 0 };
+	char when[32], addr[ADDR_TEXT_MAX], origin[300];
+	const char *type;
+
+	if (size < sizeof(*ev))
+		return 0;
+	config_read(w->l, &config); /* a reload may have changed the path */
+	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
+	format_mono_time(ev->time_ns, when, sizeof(when));
+	addr_format(&ev->addr, ev->prefixlen, addr, sizeof(addr));
+	snprintf(origin, sizeof(origin), "%s:%u", config.limits_path[0] ? config.limits_path : "?",
+		 ev->line);
+	if (w->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_key(&j, "time");
+		json_string(&j, when);
+		json_key(&j, "event");
+		json_string(&j, type);
+		json_key(&j, "addr");
+		json_string(&j, addr);
+		json_key(&j, "rule");
+		json_string(&j, origin);
+		json_key(&j, "rate");
+		if (ev->rate_q16)
+			json_double(&j, (double)ev->rate_q16 / 65536);
+		else
+			json_null(&j);
+		json_key(&j, "drops");
+		json_u64(&j, ev->drops);
+		json_key(&j, "dry_run");
+		json_bool(&j, ev->dry_run);
+		json_object_end(&j);
+		json_end_line(&j);
+	} else {
+		printf("%s %-7s %-24s rule %s", when, type, addr, origin);
+		if (ev->rate_q16)
+			printf(" rate %.2f", (double)ev->rate_q16 / 65536);
+		if (ev->type == EVENT_UNBLOCK)
+			printf(" drops %llu", (unsigned long long)ev->drops);
+		printf("%s\n", ev->dry_run ? " (dry-run)" : "");
+		fflush(stdout);
+	}
+	return 0;
+}
+
+int watch_run(const struct loaded *l, int json)
+{
+	struct watcher w = { .l = l, .json = json };
+	struct ring_buffer *rb;
+	struct pollfd fds[2];
+	sigset_t mask;
+	int sfd, err = 0;
+
+	/* signals arrive as a file descriptor: no work in a handler */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	rb = ring_buffer__new(l->events_fd, on_event, &w, NULL);
+	if (!rb) {
+		err = -errno;
+		pr_warn("cannot open the event ring buffer: %s\n", strerror(-err));
+		close(sfd);
+		return err;
+	}
+	fds[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	if (!json)
+		fprintf(stderr, "watching block/unblock events (Ctrl-C to stop)\n");
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (fds[1].revents)
+			break;
+		if (fds[0].revents && ring_buffer__consume(rb) < 0) {
+			err = -EIO;
+			break;
+		}
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	close(sfd);
+	return err;
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* synlimit watch: block and unblock events from the ring buffer. */
+#ifndef SYNLIMIT_WATCH_H
+#define SYNLIMIT_WATCH_H
+
+#include "loader.h"
+
+/* Print events until SIGINT or SIGTERM. Returns 0 or -errno. */
+int watch_run(const struct loaded *l, int json);
+
+#endif /* SYNLIMIT_WATCH_H */

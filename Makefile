@@ -5,6 +5,7 @@
 # make demo     install missing packages, build, run the demo in namespaces
 # make bench    benchmarks, report in build/bench/report.md
 # make check    clang-format and cppcheck, both must be clean
+# make fuzz     fuzz the limits parser for FUZZ_SECONDS (default 600)
 # make format   reformat the sources in place
 # make deps     install the Debian packages the build and tests need
 # make clean    remove build/
@@ -48,9 +49,10 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
 	include/synlimit/abi.h include/synlimit/rate.h
 
-TEST_BINS := $(BUILD)/tests/test_rate $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter
+TEST_BINS := $(BUILD)/tests/test_rate $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter \
+	$(BUILD)/tests/test_replay
 
-.PHONY: all test demo bench check format deps clean
+.PHONY: all test demo bench check format fuzz deps clean
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/synlimit
@@ -97,13 +99,20 @@ $(BUILD)/synlimit: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# Bare XDP_PASS / XDP_DROP programs: a foreign program for the tests, the
+# baseline for the benchmarks.
+$(BUILD)/xdp_bare.bpf.o: tests/tools/xdp_bare.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 # Host unit tests of the rate math: no BPF, no root.
 $(BUILD)/tests/test_rate: tests/unit/test_rate.c tests/lib/check.h $(ABI_HDRS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 # BPF_PROG_TEST_RUN packet tables.
-$(BUILD)/tests/test_classify: tests/prog/test_classify.c tests/prog/pkt.c tests/prog/pkt.h \
+$(BUILD)/tests/test_classify: tests/prog/test_classify.c tests/prog/classify_cases.h \
+		tests/prog/pkt.c tests/prog/pkt.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
@@ -114,9 +123,29 @@ $(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/pr
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
 		-lpthread -o $@
 
+# synlimit replay on captures the test writes.
+$(BUILD)/tests/test_replay: tests/prog/test_replay.c tests/prog/classify_cases.h tests/prog/pkt.c \
+		tests/prog/pkt.h tests/lib/check.h $(BUILD)/synlimit $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
+
+# The limits parser under libFuzzer with ASan and UBSan.
+FUZZ_SRCS := user/limits_file.c user/addr.c user/rule.c
+$(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $(ABI_HDRS) | $(BUILD)/tests
+	$(call msg,CC-FUZZ,$@)
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iuser \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$< $(FUZZ_SRCS) -o $@
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
+		$(BUILD)/xdp_bare.bpf.o
 	$(Q)sh tests/run.sh
+
+# A long fuzzing run (FUZZ_SECONDS, default 600) outside make test.
+FUZZ_SECONDS ?= 600
+fuzz: $(BUILD)/tests/fuzz_limits
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 check:
 	$(Q)$(DEPCHECK)
@@ -127,7 +156,7 @@ check:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -Iinclude -Iuser -I$(BUILD) -D__linux__ \
 		--include=/usr/include/bpf/libbpf_common.h --suppress=missingIncludeSystem \
-		$(USER_SRCS) $(wildcard tests/*/*.c)
+		$(USER_SRCS) $(filter-out %.bpf.c,$(wildcard tests/*/*.c))
 
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)

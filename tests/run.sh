@@ -27,9 +27,10 @@ run() {
 for t in build/tests/test_*; do
 	[ -x "$t" ] && run "$(basename "$t")" "$t"
 done
-for t in tests/e2e/*.sh; do
+for t in tests/unit/test_*.sh tests/e2e/test_*.sh; do
 	[ -f "$t" ] && run "$(basename "$t")" sh "$t"
 done
+run "fuzz (limits parser)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
 
 passed=$(grep -c '^PASS:' "$log")
 failed=$(($(grep -c '^FAIL:' "$log") + crashed))

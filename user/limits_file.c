@@ -81,7 +81,8 @@ static void flush_messages(struct parser *p)
 {
 	size_t i;
 
-	qsort(p->msgs, p->n_msgs, sizeof(*p->msgs), cmp_message);
+	if (p->n_msgs)
+		qsort(p->msgs, p->n_msgs, sizeof(*p->msgs), cmp_message);
 	for (i = 0; i < p->n_msgs; i++) {
 		fprintf(p->opts->diag, "%s:%u: %s\n", p->name, p->msgs[i].line, p->msgs[i].text);
 		free(p->msgs[i].text);
@@ -448,6 +449,8 @@ static int take_key_line(struct parser *p, unsigned int line, char *text)
 		for (i = 0; i < token; i++)
 			colons += text[i] == ':';
 		if (colons > 1) { /* the key would end at its first colon */
+			if (token && text[token - 1] == ':')
+				token--; /* "key:" ends at the colon */
 			parse_error(p, line, "an IPv6 key must be quoted, as in Exim: \"%.*s\"",
 				    (int)token, text);
 			return 0;
@@ -520,7 +523,8 @@ static void check_duplicates(struct parser *p, const struct limit_entry *entries
 
 	if (!sorted)
 		return;
-	memcpy(sorted, entries, n * sizeof(*sorted));
+	if (n) /* entries is NULL for a file with no keys */
+		memcpy(sorted, entries, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_key);
 	for (i = 1; i < n; i++) {
 		unsigned int a = sorted[i - 1].rule.line, b = sorted[i].rule.line;
@@ -695,9 +699,11 @@ int limits_parse(const char *name, const char *buf, size_t len, const struct lim
 	}
 	/* across the lines that are good in themselves, even if others are not */
 	out->count = kept;
-	qsort(out->entries, out->count, sizeof(*out->entries), cmp_key);
+	if (kept) /* entries may be NULL: qsort's pointer must not be */
+		qsort(out->entries, out->count, sizeof(*out->entries), cmp_key);
 	check_across(&p, out->entries, out->count, star_by_line);
-	qsort(out->entries, out->count, sizeof(*out->entries), cmp_line);
+	if (kept)
+		qsort(out->entries, out->count, sizeof(*out->entries), cmp_line);
 out:
 	flush_messages(&p);
 	for (i = 0; i < (parsed ? parsed : out->count) && p.data; i++)
@@ -781,10 +787,16 @@ char *format_rule(const struct rule *rule, char *buf, size_t size)
 		return buf;
 	}
 	format_duration(rule->period_ns, period, sizeof(period));
-	if (milli % 1000)
-		used = snprintf(buf, size, "%llu.%03llu/%s", (unsigned long long)(milli / 1000),
-				(unsigned long long)(milli % 1000), period);
-	else
+	if (milli % 1000) {
+		char frac[8];
+		int end =
+		    snprintf(frac, sizeof(frac), "%03llu", (unsigned long long)(milli % 1000));
+
+		while (end > 1 && frac[end - 1] == '0') /* 2.5, not 2.500 */
+			frac[--end] = '\0';
+		used = snprintf(buf, size, "%llu.%s/%s", (unsigned long long)(milli / 1000), frac,
+				period);
+	} else
 		used = snprintf(buf, size, "%llu/%s", (unsigned long long)(milli / 1000), period);
 	if (rule->algo == ALGO_BUCKET) {
 		unsigned __int128 t =

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "addr.h"
 #include "limit_table.h"
 #include "limits_file.h"
 #include "loader.h"
@@ -355,8 +356,19 @@ static int cmd_check(struct options *o, int argc, char **argv)
 	struct limits limits = { 0 };
 
 	(void)argc;
+	size_t i;
+
 	if (load_limits(argv[0], o, o->period_ns, o->leaky, 0, &limits))
 		return EXIT_USAGE;
+	/* -v: each rule as it will be enforced */
+	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
+		const struct limit_entry *e = &limits.entries[i];
+		char key[ADDR_TEXT_MAX], spec[128];
+
+		printf("%s:%u: %s %s\n", argv[0], e->rule.line,
+		       addr_format(&e->key.addr, e->key.prefixlen, key, sizeof(key)),
+		       format_rule(&e->rule, spec, sizeof(spec)));
+	}
 	printf("%s: %zu rules, no errors, %d warning%s\n", argv[0], limits.count, limits.warnings,
 	       limits.warnings == 1 ? "" : "s");
 	limits_free(&limits);

@@ -182,6 +182,19 @@ fail:
 	return err;
 }
 
+void loader_explain(const char *pin_dir, int err)
+{
+	if (err == -ENOENT)
+		pr_warn("nothing attached (nothing pinned in %s): run synlimit attach first\n",
+			pin_dir);
+	else if (err == -EPERM || err == -EACCES)
+		pr_warn("cannot read %s: %s (needs CAP_BPF, or read access to the pins with "
+			"kernel.unprivileged_bpf_disabled=0)\n",
+			pin_dir, strerror(-err));
+	else if (err != -EPROTO) /* already explained */
+		pr_warn("cannot open %s: %s\n", pin_dir, strerror(-err));
+}
+
 static int unpin_all(const char *dir)
 {
 	char path[PATH_MAX];

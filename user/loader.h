@@ -41,6 +41,9 @@ int loader_create(const char *pin_dir, const struct load_options *opts, struct l
 
 void loader_close(struct loaded *l);
 
+/* Say why loader_open failed, in words an operator can act on. */
+void loader_explain(const char *pin_dir, int err);
+
 /* Remove the pins (maps and program); the caller has detached every link. */
 int loader_unpin(const char *pin_dir);
 

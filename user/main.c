@@ -96,18 +96,9 @@ static int open_pinned(const struct options *o, int read_only, struct loaded *l)
 {
 	int err = loader_open(o->pin_dir, read_only, l);
 
-	if (!err)
-		return 0;
-	if (err == -ENOENT)
-		pr_warn("nothing attached (nothing pinned in %s): run synlimit attach first\n",
-			o->pin_dir);
-	else if (err == -EPERM || err == -EACCES)
-		pr_warn("cannot read %s: %s (needs CAP_BPF, or read access to the pins with "
-			"kernel.unprivileged_bpf_disabled=0)\n",
-			o->pin_dir, strerror(-err));
-	else if (err != -EPROTO)
-		pr_warn("cannot open %s: %s\n", o->pin_dir, strerror(-err));
-	return EXIT_RUNTIME;
+	if (err)
+		loader_explain(o->pin_dir, err);
+	return err ? EXIT_RUNTIME : 0;
 }
 
 static int load_limits(const char *path, const struct options *o, __u64 period_ns, int leaky,

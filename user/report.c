@@ -257,8 +257,10 @@ int report_status(const char *pin_dir, const struct report_options *opts)
 		}
 		return 0;
 	}
-	if (err)
+	if (err) {
+		loader_explain(pin_dir, err);
 		return err;
+	}
 	n = xdp_list(pin_dir, ifaces, MAX_IFACES);
 	err = config_read(&l, &config);
 	if (!err)

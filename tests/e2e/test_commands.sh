@@ -61,6 +61,19 @@ expect_out "  ...and says so" "s0: already attached"
 expect_rc "attach again in generic mode is refused" 1 sl attach s0 --mode generic
 expect_out "  ...saying why" "already attached in native mode"
 
+# ---- an unprivileged user gets a clear refusal ----
+if command -v setpriv >/dev/null 2>&1; then
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$SYNLIMIT" --pin-dir "$PIN" "$@"; }
+	expect_rc "status as an unprivileged user" 1 nobody status
+	expect_out "  ...says what it needs" "cannot read $PIN: .*needs CAP_BPF"
+	expect_rc "reload as an unprivileged user" 1 nobody reload "$WORK/a.limits"
+	expect_out "  ...says what it needs" "reload needs root (CAP_BPF)"
+	expect_rc "detach as an unprivileged user" 1 nobody detach s0
+	expect_out "  ...says what it needs" "detach needs root (CAP_BPF and CAP_NET_ADMIN)"
+else
+	skip "unprivileged refusals: setpriv is not installed"
+fi
+
 # ---- reload: good, then bad ----
 expect_rc "reload b.limits" 0 sl reload "$WORK/b.limits"
 sl --json status >"$WORK/status.json"

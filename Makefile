@@ -28,7 +28,7 @@ endif
 
 # Debian packages: building, testing, the demo.
 DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
-DEPS_TEST  := iproute2 libclang-rt-14-dev python3 nftables iptables
+DEPS_TEST  := iproute2 libclang-rt-14-dev python3 nftables iptables ethtool util-linux
 DEPS_CHECK := clang-format cppcheck
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
@@ -105,6 +105,20 @@ $(BUILD)/xdp_bare.bpf.o: tests/tools/xdp_bare.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The SYN flood generator (tests and benchmarks).
+$(BUILD)/synflood.bpf.o: tests/tools/synflood.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(BUILD)/synflood.skel.h: $(BUILD)/synflood.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name synflood_bpf > $@
+
+$(BUILD)/synflood: tests/tools/synflood.c tests/prog/pkt.c tests/prog/pkt.h $(BUILD)/synflood.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/prog $< tests/prog/pkt.c $(LDLIBS) -o $@
+
 # Host unit tests of the rate math: no BPF, no root.
 $(BUILD)/tests/test_rate: tests/unit/test_rate.c tests/lib/check.h $(ABI_HDRS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -139,7 +153,7 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
-		$(BUILD)/xdp_bare.bpf.o
+		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood
 	$(Q)sh tests/run.sh
 
 # A long fuzzing run (FUZZ_SECONDS, default 600) outside make test.

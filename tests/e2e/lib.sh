@@ -119,6 +119,31 @@ topology_up() {
 	}
 }
 
+# The server's MAC, for the flood generator's frames to reach its stack.
+server_mac() {
+	ip -n "$NS_S" -j link show s0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'
+}
+
+# A SYN flood out of the client's c0 (tests/tools/synflood.c), in the
+# foreground; prints synflood's summary line. Background floods call
+# ip netns exec directly, so that $! is the generator.
+flood() {
+	ip netns exec "$NS_C" "$TOP/build/synflood" -i c0 --dst-mac "$(server_mac)" "$@"
+}
+
+# Frames the generator sent that never reached the server: veth counts the
+# XDP_TX frames its peer's ring had no room for as tx xdp_xmit_err. Counts
+# are checked against what reached synlimit: sent minus these.
+xmit_lost() {
+	ip netns exec "$NS_C" ethtool -S c0 2>/dev/null |
+		awk '/tx_queue_[0-9]+_xdp_xmit_err:/ { n += $2 } END { print n + 0 }'
+}
+
+# A counter from `synlimit stats --json`.
+counter() {
+	sl --json stats | json ".counters.$1"
+}
+
 # A TCP server that accepts and closes, in the server namespace.
 start_server() {
 	# not through a shell function: $! must be the server itself

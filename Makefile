@@ -156,6 +156,10 @@ test: deps
 		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood
 	$(Q)sh tests/run.sh
 
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood
+	$(Q)sh tests/e2e/demo.sh
+
 # A long fuzzing run (FUZZ_SECONDS, default 600) outside make test.
 FUZZ_SECONDS ?= 600
 fuzz: $(BUILD)/tests/fuzz_limits

@@ -521,12 +521,13 @@ static void view_line(const struct view *v, const struct synlimit_config *config
 
 	snprintf(since, sizeof(since), "%llus ago",
 		 (unsigned long long)((now - v->since_ns) / 1000000000ULL));
-	printf("%-24s %-28s %-24s %-14s %8llu %10s %9.1fs\n",
+	/* the rule's FILE:LINE last: a long path cannot push the columns */
+	printf("%-24s %-24s %-14s %10llu %9s %9.1fs  %s\n",
 	       addr_format(&v->addr, v->prefixlen, text, sizeof(text)),
-	       v->has_rule ? format_rule_origin(config, &v->rule, origin, sizeof(origin)) : "-",
 	       v->has_rule ? format_rule(&v->rule, limit, sizeof(limit)) : "-",
 	       format_rate(v, rate, sizeof(rate)), (unsigned long long)v->drops, since,
-	       v->remaining_s);
+	       v->remaining_s,
+	       v->has_rule ? format_rule_origin(config, &v->rule, origin, sizeof(origin)) : "-");
 }
 
 static int cmp_source_key(const void *a, const void *b)
@@ -598,6 +599,14 @@ out:
 	return err;
 }
 
+/* Biggest offenders first. */
+static int by_drops(const void *a, const void *b)
+{
+	const struct view *x = a, *y = b;
+
+	return x->drops < y->drops ? 1 : x->drops > y->drops ? -1 : 0;
+}
+
 int report_blocked(const struct loaded *l, const struct report_options *opts)
 {
 	struct synlimit_config config;
@@ -619,9 +628,10 @@ int report_blocked(const struct loaded *l, const struct report_options *opts)
 		json_key(&j, "blocked");
 		json_array_begin(&j);
 	} else {
-		printf("%-24s %-28s %-24s %-14s %8s %10s %10s\n", "ADDRESS", "RULE", "LIMIT",
-		       "RATE", "DROPS", "SINCE", "REMAINING");
+		printf("%-24s %-24s %-14s %10s %9s %10s  %s\n", "ADDRESS", "LIMIT", "RATE", "DROPS",
+		       "SINCE", "REMAINING", "RULE");
 	}
+	qsort(views, n, sizeof(*views), by_drops);
 	/* entries the next packet would let out are blocked no longer */
 	for (i = 0; i < n; i++) {
 		if (!views[i].blocked)
@@ -683,15 +693,15 @@ int report_top(const struct loaded *l, const struct report_options *opts)
 	} else {
 		char text[ADDR_TEXT_MAX], origin[300], rate[48];
 
-		printf("%-24s %-28s %-14s %s\n", "ADDRESS", "RULE", "RATE", "BLOCKED");
+		printf("%-24s %-14s %-7s  %s\n", "ADDRESS", "RATE", "BLOCKED", "RULE");
 		for (i = 0; i < limit; i++)
-			printf("%-24s %-28s %-14s %s\n",
+			printf("%-24s %-14s %-7s  %s\n",
 			       addr_format(&views[i].addr, views[i].prefixlen, text, sizeof(text)),
+			       format_rate(&views[i], rate, sizeof(rate)),
+			       views[i].blocked ? "yes" : "no",
 			       views[i].has_rule ? format_rule_origin(&config, &views[i].rule,
 								      origin, sizeof(origin))
-						 : "-",
-			       format_rate(&views[i], rate, sizeof(rate)),
-			       views[i].blocked ? "yes" : "no");
+						 : "-");
 	}
 	free(views);
 	return 0;

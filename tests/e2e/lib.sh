@@ -132,11 +132,11 @@ flood() {
 }
 
 # Frames the generator sent that never reached the server: veth counts the
-# XDP_TX frames its peer's ring had no room for as tx xdp_xmit_err. Counts
+# XDP_TX frames its peer's ring had no room for as tx_queue_N_xdp_xmit_errors. Counts
 # are checked against what reached synlimit: sent minus these.
 xmit_lost() {
 	ip netns exec "$NS_C" ethtool -S c0 2>/dev/null |
-		awk '/tx_queue_[0-9]+_xdp_xmit_err:/ { n += $2 } END { print n + 0 }'
+		awk '/tx_queue_[0-9]+_xdp_xmit_errors?:/ { n += $2 } END { print n + 0 }'
 }
 
 # A counter from `synlimit stats --json`.

@@ -125,7 +125,7 @@ expect_eq "blocked --json: rule FILE:LINE" "$WORK/b.limits:1" "$(json .blocked.0
 expect_eq "blocked --json: its 5 drops" "5" "$(json .blocked.0.drops <"$WORK/blocked.json")"
 expect_eq "blocked --json: limit" "5/5s strict" "$(json .blocked.0.limit <"$WORK/blocked.json")"
 sl blocked >"$WORK/out"
-expect_out "blocked (text) lists 198.18.0.1 with its rule" "^198.18.0.1 .*b.limits:1 .*5/5s strict"
+expect_out "blocked (text) lists 198.18.0.1 with its limit and rule" "^198.18.0.1 .*5/5s strict .*b.limits:1$"
 sl --json show 198.18.0.1 >"$WORK/show.json"
 expect_eq "show --json 198.18.0.1: action, rule, blocked" "limit $WORK/b.limits:1 true" \
 	"$(json .action <"$WORK/show.json") $(json .rule <"$WORK/show.json") $(json .state.blocked <"$WORK/show.json")"

@@ -143,6 +143,12 @@ $(BUILD)/tests/test_replay: tests/prog/test_replay.c tests/prog/classify_cases.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
+# Benchmarks: make bench (report in build/bench/report.md).
+$(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h \
+		$(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -lpthread -o $@
+
 # The limits parser under libFuzzer with ASan and UBSan.
 FUZZ_SRCS := user/limits_file.c user/addr.c user/rule.c
 $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $(ABI_HDRS) | $(BUILD)/tests
@@ -153,8 +159,14 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
-		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood
+		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog
 	$(Q)sh tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o \
+		$(BUILD)/tests/bench_prog
+	$(Q)sh tests/bench/run.sh
+	$(Q)cat $(BUILD)/bench/report.md
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood

@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# The benchmarks in miniature (seconds), so that make bench cannot rot:
+# every table must come out with numbers.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: bench smoke: needs root"
+	exit 0
+fi
+sh tests/bench/run.sh --quick >/dev/null 2>&1
+report=build/bench/report-quick.md
+check() { # NAME PATTERN
+	if grep -Eq "$2" "$report"; then
+		echo "PASS: bench smoke: $1"
+	else
+		echo "FAIL: bench smoke: $1: no line matching '$2' in $report:"
+		sed 's/^/    /' "$report" | head -n 60
+	fi
+}
+check "per-packet cost of a SYN from a blocked source" '^\| IPv4 SYN, blocked source \| [0-9.]+ \| [0-9.]+ \| \*\*-?[0-9.]+\*\*'
+check "per-packet cost of a new source" '^\| IPv6 SYN, new source, table full and evicting .* \| \*\*-?[0-9.]+\*\*'
+check "memory per tracked source" 'per tracked source'
+check "two CPUs" '^\| synlimit, disjoint blocked sources \| [0-9.]+ \| [0-9.]+ \|'
+check "flood rate of synlimit native" '^\| synlimit-native \| [0-9]+ \('
+check "flood rate of nftables" '^\| nftables \| [0-9]+ \('
+check "flood rate of iptables" '^\| iptables \| [0-9]+ \('
+check "target verdicts" '^\| <= 30 ns for a SYN from a known source \| [0-9.]+ ns \| (met|\*\*falls short\*\*) \|'

@@ -120,7 +120,7 @@ $(BUILD)/synflood: tests/tools/synflood.c tests/prog/pkt.c tests/prog/pkt.h $(BU
 	$(Q)$(CC) $(CFLAGS) -Itests/prog $< tests/prog/pkt.c $(LDLIBS) -o $@
 
 # Host unit tests of the rate math: no BPF, no root.
-$(BUILD)/tests/test_rate: tests/unit/test_rate.c tests/lib/check.h $(ABI_HDRS) $(LIB_OBJS) | $(BUILD)/tests
+$(BUILD)/tests/test_rate: tests/unit/test_rate.c tests/lib/check.h tests/lib/rng.h $(ABI_HDRS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) -o $@
 

@@ -104,17 +104,19 @@ static void flush_messages(struct parser *p)
 		(p)->out->warnings++;                                                              \
 	} while (0)
 
+/* Duration units, largest first (format_duration writes them in this order;
+ * "m" never takes the "m" of "ms": a unit must not be followed by a letter). */
+static const struct {
+	const char *unit;
+	__u64 ns;
+} units[] = {
+	{ "d", 86400000000000ULL }, { "h", 3600000000000ULL }, { "m", 60000000000ULL },
+	{ "s", 1000000000ULL },	    { "ms", 1000000ULL },
+};
+
 /* Durations: one or more NUMBER UNIT (ms s m h d), or bare seconds. */
 int parse_duration(const char *text, __u64 *ns)
 {
-	static const struct {
-		const char *unit;
-		__u64 ns;
-	} units[] = { { "ms", 1000000ULL },
-		      { "s", 1000000000ULL },
-		      { "m", 60000000000ULL },
-		      { "h", 3600000000000ULL },
-		      { "d", 86400000000000ULL } };
 	const char *s = text;
 	__u64 total = 0;
 
@@ -158,14 +160,6 @@ int parse_duration(const char *text, __u64 *ns)
 
 char *format_duration(__u64 ns, char *buf, size_t size)
 {
-	static const struct {
-		const char *unit;
-		__u64 ns;
-	} units[] = { { "d", 86400000000000ULL },
-		      { "h", 3600000000000ULL },
-		      { "m", 60000000000ULL },
-		      { "s", 1000000000ULL },
-		      { "ms", 1000000ULL } };
 	size_t i, used = 0;
 
 	buf[0] = '\0';

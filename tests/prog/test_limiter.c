@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "addr.h"
 #include "check.h"
+#include "rng.h"
 #include "limit_table.h"
 #include "pkt.h"
 #include "rule.h"
@@ -492,20 +493,12 @@ static void test_tables(void)
 
 /* ---- the program agrees with the host functions on random traces ---- */
 
-static __u64 rng_state = 0x0ddba11cafef00dULL;
-
-static __u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
 static void test_traces_match_host(struct env *env)
 {
 	const int traces = 200, events = 60;
 	int t, e, mismatches = 0, overs = 0;
+
+	rng_state = 0x0ddba11cafef00dULL;
 
 	for (t = 0; t < traces; t++) {
 		__u64 limit_n = 1 + rng() % 50;

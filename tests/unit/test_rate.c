@@ -12,22 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "rng.h"
 #include "rule.h"
 #include "synlimit/rate.h"
 
 typedef unsigned __int128 u128;
 typedef __int128 i128;
-
-static __u64 rng_state = 0x5eed5eed12345678ULL;
-
-static __u64 rng(void)
-{
-	/* xorshift64*: reproducible across machines */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
 
 static double uniform(double lo, double hi)
 {

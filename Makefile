@@ -144,6 +144,10 @@ $(BUILD)/tests/test_replay: tests/prog/test_replay.c tests/prog/classify_cases.h
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
 # Benchmarks: make bench (report in build/bench/report.md).
+$(BUILD)/bench_parts.bpf.o: tests/bench/bench_parts.bpf.c $(ABI_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h \
 		$(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -159,12 +163,13 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
-		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog
+		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog \
+		$(BUILD)/bench_parts.bpf.o
 	$(Q)sh tests/run.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o \
-		$(BUILD)/tests/bench_prog
+		$(BUILD)/tests/bench_prog $(BUILD)/bench_parts.bpf.o
 	$(Q)sh tests/bench/run.sh
 	$(Q)cat $(BUILD)/bench/report.md
 

@@ -354,6 +354,53 @@ int main(int argc, char **argv)
 			fresh, n_fresh);
 	target_ns[2] = last_overhead;
 
+	/* ---- where the time goes ---- */
+	printf("\n## Where a SYN's time goes\n\nThe pieces of the per-source work, each alone in "
+	       "an XDP program (tests/bench/bench_parts.bpf.c), measured like the rows above; "
+	       "this machine has no PMU for bpftool prog profile.\n\n");
+	printf("| piece | bare XDP_DROP ns | piece + XDP_DROP ns | piece ns | ratio |\n"
+	       "|---|---|---|---|---|\n");
+	{
+		struct bpf_object *parts = bpf_object__open_file("build/bench_parts.bpf.o", NULL);
+		struct limit_spec spec = { .action = RULE_LIMIT,
+					   .limit_milli = 1000000000000ULL,
+					   .period_ns = NSEC_PER_SEC,
+					   .per_prefix = 128 };
+		struct source_key key = { .prefixlen = 128 };
+		struct source_state state = { .stamp_ns = 1ULL << 40, .value = 1ULL << 20 };
+		struct rule rule;
+		const char *err;
+		__u32 zero = 0;
+
+		if (!parts || bpf_object__load(parts)) {
+			fprintf(stderr, "bench_prog: cannot load build/bench_parts.bpf.o\n");
+			return 1;
+		}
+		rule_compile(&spec, &rule, &err);
+		state.shape = rule.shape;
+		key.addr.u32[2] = htonl(0xffff);
+		key.addr.u32[3] = htonl(0xc6120001);
+		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_sources"), &key,
+				    &state, BPF_ANY);
+		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_rule"), &zero,
+				    &rule, BPF_ANY);
+		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_state"), &zero,
+				    &state, BPF_ANY);
+		row_same_packet(
+		    "bpf_ktime_get_ns()",
+		    bpf_program__fd(bpf_object__find_program_by_name(parts, "part_clock")), &syn4);
+		row_same_packet(
+		    "state table lookup (LRU hash, 20-byte key, hit)",
+		    bpf_program__fd(bpf_object__find_program_by_name(parts, "part_lookup")), &syn4);
+		row_same_packet(
+		    "bpf_spin_lock + unlock (uncontended)",
+		    bpf_program__fd(bpf_object__find_program_by_name(parts, "part_lock")), &syn4);
+		row_same_packet(
+		    "one EWMA step (rate.h, interval 1 us)",
+		    bpf_program__fd(bpf_object__find_program_by_name(parts, "part_ewma")), &syn4);
+		bpf_object__close(parts);
+	}
+
 	/* ---- memory ---- */
 	printf("\n## Memory\n\nThe kernel's own accounting (fdinfo memlock) of the maps.\n\n");
 	{

@@ -101,8 +101,8 @@ static int open_pinned(const struct options *o, int read_only, struct loaded *l)
 	return err ? EXIT_RUNTIME : 0;
 }
 
-static int load_limits(const char *path, const struct options *o, __u64 period_ns, int leaky,
-		       int dry_run, struct limits *limits)
+static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run,
+		       struct limits *limits)
 {
 	struct limits_options lo = {
 		.period_ns = period_ns,
@@ -112,7 +112,6 @@ static int load_limits(const char *path, const struct options *o, __u64 period_n
 	};
 	int err = limits_load(path, &lo, limits);
 
-	(void)o;
 	if (err == -ENOMEM)
 		pr_warn("%s: out of memory\n", path);
 	else if (err && limits->errors)
@@ -171,7 +170,7 @@ static int cmd_attach(struct options *o, int argc, char **argv)
 		}
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
-	if (o->limits && load_limits(o->limits, o, o->period_ns, o->leaky, o->dry_run, &limits))
+	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, &limits))
 		return EXIT_USAGE;
 	if (limits.warnings)
 		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
@@ -325,7 +324,7 @@ static int cmd_reload(struct options *o, int argc, char **argv)
 		config.bare_period_ns = o->period_ns;
 	if (o->bare_mode_set)
 		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	if (load_limits(argv[0], o, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
+	if (load_limits(argv[0], config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
 			!!(config.flags & CONFIG_F_DRY_RUN), &limits)) {
 		rc = EXIT_USAGE;
 		goto close;
@@ -349,7 +348,7 @@ static int cmd_check(struct options *o, int argc, char **argv)
 	(void)argc;
 	size_t i;
 
-	if (load_limits(argv[0], o, o->period_ns, o->leaky, 0, &limits))
+	if (load_limits(argv[0], o->period_ns, o->leaky, 0, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
@@ -420,7 +419,7 @@ static int cmd_replay(struct options *o, int argc, char **argv)
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
 	}
-	if (load_limits(o->limits, o, o->period_ns, o->leaky, 0, &limits))
+	if (load_limits(o->limits, o->period_ns, o->leaky, 0, &limits))
 		return EXIT_USAGE;
 	if (need_caps("replay", 0)) {
 		limits_free(&limits);

@@ -287,6 +287,21 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 
 	state = bpf_map_lookup_elem(&sources, key);
 	if (!state) {
+		/* A new source's first step depends on nothing shared: take it
+		 * before the insert, which then needs no lock and no second
+		 * lookup. Losing the insert race, or a first attempt already over
+		 * (limit <= 1), takes the general path below. */
+		struct source_state first = { .tag = tag };
+
+		if (!rate_step(&first, rule, now) &&
+		    !bpf_map_update_elem(&sources, key, &first, BPF_NOEXIST)) {
+			count(st, STAT_SOURCE_INSERTS);
+			return STAT_SYN_PASSED;
+		}
+	}
+	if (!state)
+		state = bpf_map_lookup_elem(&sources, key);
+	if (!state) {
 		/* shape 0 matches no rule: rate_step starts it as a new source */
 		struct source_state unseen = { .tag = tag };
 

@@ -274,16 +274,18 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 						       const struct source_key *key, __u64 now)
 {
 	__u32 tag = key_tag(key);
-	struct bpf_spin_lock *lock = stripe_for(tag);
 	struct blocked_state *blk, moved;
+	struct bpf_spin_lock *lock;
 	struct source_state *state;
 	int is_over = 0, lost;
 
-	if (!lock)
-		return STAT_SYN_NO_STATE;
 	blk = bpf_map_lookup_elem(&blocked_sources, key);
-	if (blk)
+	if (blk) {
+		lock = stripe_for(tag);
+		if (!lock)
+			return STAT_SYN_NO_STATE;
 		return limit_blocked(st, rule, key, blk, tag, lock, now);
+	}
 
 	state = bpf_map_lookup_elem(&sources, key);
 	if (!state) {
@@ -312,6 +314,9 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 			return STAT_SYN_NO_STATE;
 	}
 
+	lock = stripe_for(tag); /* not before: the new-source path takes no lock */
+	if (!lock)
+		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
 	lost = state->tag != tag;
 	if (!lost) {

@@ -205,6 +205,18 @@ expect_eq "  ...the foreign program is still there" "$foreign" \
 expect_eq "  ...and a refused first attach leaves no pins" "no" "$([ -e "$PIN" ] && echo yes || echo no)"
 in_server ip link set dev s0 xdpgeneric off
 
+# ---- the default pin dir where no bpffs is mounted: attach mounts one ----
+# ip netns exec gives each command a fresh /sys without a bpffs: one shell
+# inside runs the whole scenario, as design.md says
+expect_rc "attach with the default pin dir, no bpffs mounted: mounts one" 0 \
+	ip netns exec "$NS_S" sh -c "
+		grep -q ' /sys/fs/bpf bpf ' /proc/mounts && { echo 'a bpffs was already mounted'; exit 9; }
+		$SYNLIMIT attach s0 --limits $WORK/a.limits &&
+		grep -q ' /sys/fs/bpf bpf ' /proc/mounts &&
+		$SYNLIMIT --json status | grep -q '\"attached\":true' &&
+		$SYNLIMIT detach s0 &&
+		[ ! -e /sys/fs/bpf/synlimit ]"
+
 # ---- generic mode ----
 expect_rc "attach --mode generic" 0 sl attach s0 --mode generic --limits "$WORK/a.limits"
 expect_eq "status: generic" "generic" "$(sl --json status | json .interfaces.0.mode)"

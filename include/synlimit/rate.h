@@ -89,24 +89,43 @@ RATE_FN __u64 exp_neg_q32(__u64 x)
 	return qmul63(qmul63(exp_neg_int_q63[n], exp_neg_frac_q63[j]), poly);
 }
 
+/* The smoothing factor and the weight of one event, for x = i/p in Q32. */
+struct ewma_factors {
+	__u64 a; /* e^-x, Q63 */
+	__u64 g; /* (1 - e^-x) / x, Q32: the weight of one event in the new rate */
+};
+
 /*
- * g(x) = (1 - e^-x) / x in Q32: the weight of one event in the new rate.
- * Small x (a flood: intervals far below the period) takes a division-free
- * series 1 - x/2 + x^2/6 - x^3/24 (error below x^4/120 < 1.3e-10).
+ * Small x (a flood: intervals far below the period) takes one power series
+ * for both, sharing x^2..x^4 and no division:
+ *   e^-x           = 1 - x + x^2/2 - x^3/6 + x^4/24    (error < x^5/120 < 7e-12)
+ *   (1 - e^-x) / x = 1 - x/2 + x^2/6 - x^3/24 + x^4/120 (error < x^5/720)
+ * Larger x: the tables, and one division.
  */
-RATE_FN __u64 ewma_weight_q32(__u64 x, __u64 a)
+RATE_FN struct ewma_factors ewma_factors_q32(__u64 x)
 {
-	if (x == 0)
-		return Q32_ONE;
-	if (x < (1ULL << 26)) {
+	struct ewma_factors f;
+
+	if (x == 0) {
+		f.a = Q63_ONE;
+		f.g = Q32_ONE;
+	} else if (x < (1ULL << 26)) {
 		__u64 xq = x << 31; /* Q63 */
 		__u64 x2 = qmul63(xq, xq);
 		__u64 x3 = qmul63(x2, xq);
-		__u64 g =
-		    Q63_ONE - (xq >> 1) + mul_shr(x2, DIV6_MAGIC, 66) - mul_shr(x3, DIV6_MAGIC, 68);
-		return g >> 31;
+		__u64 x4 = qmul63(x3, xq);
+		/* x / 120 = (x / 24) / 5; mulhi(y, 0xCCCCCCCCCCCCCCCD) >> 2 is y / 5 */
+		__u64 x4_24 = mul_shr(x4, DIV6_MAGIC, 68);
+
+		f.a = Q63_ONE - xq + (x2 >> 1) - mul_shr(x3, DIV6_MAGIC, 66) + x4_24;
+		f.g = (Q63_ONE - (xq >> 1) + mul_shr(x2, DIV6_MAGIC, 66) -
+		       mul_shr(x3, DIV6_MAGIC, 68) + mul_shr(x4_24, 0xCCCCCCCCCCCCCCCDULL, 66)) >>
+		      31;
+	} else {
+		f.a = exp_neg_q32(x);
+		f.g = ((Q63_ONE - f.a) / x) << 1; /* Q63 / Q32 = Q31 */
 	}
-	return ((Q63_ONE - a) / x) << 1; /* Q63 / Q32 = Q31 */
+	return f;
 }
 
 /* interval / period in Q32 through the rule's reciprocal (no division). */
@@ -124,13 +143,14 @@ RATE_FN __u64 interval_over_period_q32(__u64 interval_ns, const struct rule *rul
 RATE_FN __u64 ewma_next_q16(__u64 rate, __u64 stamp_ns, __u64 now, const struct rule *rule)
 {
 	__u64 interval = now > stamp_ns ? now - stamp_ns : 0;
-	__u64 x, a, next;
+	struct ewma_factors f;
+	__u64 x, next;
 
 	if ((interval >> EWMA_FORGET_PERIODS_SHIFT) >= rule->period_ns)
 		return Q16_ONE;
 	x = interval_over_period_q32(interval, rule);
-	a = exp_neg_q32(x);
-	next = ((ewma_weight_q32(x, a) + (1ULL << 15)) >> 16) + qmul63(a, rate);
+	f = ewma_factors_q32(x);
+	next = ((f.g + (1ULL << 15)) >> 16) + qmul63(f.a, rate);
 	if (next < Q16_ONE)
 		next = Q16_ONE;
 	if (next > RATE_MAX_Q16)

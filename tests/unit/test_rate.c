@@ -93,36 +93,41 @@ static void test_exp_tables(void)
 
 static void test_exp_and_weight(void)
 {
-	double worst_exp = 0, worst_abs = 0, worst_weight = 0;
+	double worst_exp = 0, worst_abs = 0, worst_a = 0, worst_weight = 0;
 	int i;
 
-	for (i = 0; i < 200000; i++) {
-		double x = i < 100000 ? log_uniform(1e-12, 64) : uniform(0, 1);
+	for (i = 0; i < 300000; i++) {
+		/* the whole range, and densely around the series/table boundary 2^-6 */
+		double x = i < 100000	? log_uniform(1e-12, 64)
+			   : i < 200000 ? uniform(0, 1)
+					: uniform(0.0150, 0.0163);
 		__u64 xq = (__u64)(x * 4294967296.0);
 		double xd = (double)xq / 4294967296.0;
 		__u64 a = exp_neg_q32(xq);
+		struct ewma_factors f = ewma_factors_q32(xq);
 		double ref = exp(-xd), got = (double)a / 9223372036854775808.0;
-		double gref, ggot;
+		double fa = (double)f.a / 9223372036854775808.0, gref;
 
 		if (fabs(got - ref) > worst_abs)
 			worst_abs = fabs(got - ref);
 		/* Q63 resolves e^-x to 1e-10 relative down to e^-x = 1e-9 */
 		if (ref > 1e-9 && fabs(got - ref) / ref > worst_exp)
 			worst_exp = fabs(got - ref) / ref;
-		if (xq == 0)
-			continue;
-		gref = -expm1(-xd) / xd;
-		ggot = (double)ewma_weight_q32(xq, a) / 4294967296.0;
-		if (fabs(ggot - gref) > worst_weight)
-			worst_weight = fabs(ggot - gref);
+		if (fabs(fa - ref) > worst_a)
+			worst_a = fabs(fa - ref);
+		gref = xq ? -expm1(-xd) / xd : 1.0;
+		if (fabs((double)f.g / 4294967296.0 - gref) > worst_weight)
+			worst_weight = fabs((double)f.g / 4294967296.0 - gref);
 	}
 	check(worst_exp < 1e-9, "exp_neg_q32: worst relative error %.3g < 1e-9 where e^-x > 1e-9",
 	      worst_exp);
 	/* the series for e^-r stops at r^3: r^4/24 < 2^-32/24 */
 	check(worst_abs < 1e-11, "exp_neg_q32: worst absolute error %.3g < 1e-11", worst_abs);
-	/* g is Q32 (from a Q31 quotient) and enters the Q16 rate: 1e-9 is ample */
-	check(worst_weight < 1e-9, "ewma_weight_q32: worst absolute error %.3g < 1e-9",
-	      worst_weight);
+	check(worst_a < 1e-11, "ewma_factors_q32: e^-x, worst absolute error %.3g < 1e-11",
+	      worst_a);
+	/* g is Q32 and enters the Q16 rate: 1e-9 is ample */
+	check(worst_weight < 1e-9,
+	      "ewma_factors_q32: (1 - e^-x)/x, worst absolute error %.3g < 1e-9", worst_weight);
 }
 
 /* ---- ewma against Exim's formula ---- */

@@ -269,14 +269,32 @@ limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct s
 	return STAT_SYN_PASSED;
 }
 
+/* A source's first drop: its state, as the drop left it, goes to the blocked
+ * table, and the drop is counted as the limit's. */
+static __always_inline enum synlimit_stat first_drop(struct synlimit_stats *st,
+						     const struct rule *rule,
+						     const struct source_key *key,
+						     const struct source_state *state, __u64 now)
+{
+	struct blocked_state moved = {
+		.state = *state,
+		.since_ns = now,
+		.hold_ns = now,
+		.drops = 1,
+	};
+
+	block_source(st, key, rule, &moved, now);
+	return over(rule, STAT_SYN_DROP_LIMIT);
+}
+
 static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st,
 						       const struct rule *rule,
 						       const struct source_key *key, __u64 now)
 {
 	__u32 tag = key_tag(key);
-	struct blocked_state *blk, moved;
+	struct source_state *state, after;
 	struct bpf_spin_lock *lock;
-	struct source_state *state;
+	struct blocked_state *blk;
 	int is_over = 0, lost;
 
 	blk = bpf_map_lookup_elem(&blocked_sources, key);
@@ -289,32 +307,24 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 
 	state = bpf_map_lookup_elem(&sources, key);
 	if (!state) {
-		/* A new source's first step depends on nothing shared: take it
-		 * before the insert, which then needs no lock and no second
-		 * lookup. Losing the insert race, or a first attempt already over
-		 * (limit <= 1), takes the general path below. */
+		/* A new source's first step depends on nothing shared (shape 0
+		 * starts it afresh): take it on the stack, then insert it, with
+		 * no lock and no second lookup. */
 		struct source_state first = { .tag = tag };
 
-		if (!rate_step(&first, rule, now) &&
-		    !bpf_map_update_elem(&sources, key, &first, BPF_NOEXIST)) {
+		if (rate_step(&first, rule, now)) /* limit <= 1: over at once */
+			return first_drop(st, rule, key, &first, now);
+		if (!bpf_map_update_elem(&sources, key, &first, BPF_NOEXIST)) {
 			count(st, STAT_SOURCE_INSERTS);
 			return STAT_SYN_PASSED;
 		}
-	}
-	if (!state)
-		state = bpf_map_lookup_elem(&sources, key);
-	if (!state) {
-		/* shape 0 matches no rule: rate_step starts it as a new source */
-		struct source_state unseen = { .tag = tag };
-
-		if (!bpf_map_update_elem(&sources, key, &unseen, BPF_NOEXIST))
-			count(st, STAT_SOURCE_INSERTS);
+		/* another CPU inserted it first: count ours on its state */
 		state = bpf_map_lookup_elem(&sources, key);
 		if (!state)
 			return STAT_SYN_NO_STATE;
 	}
 
-	lock = stripe_for(tag); /* not before: the new-source path takes no lock */
+	lock = stripe_for(tag);
 	if (!lock)
 		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
@@ -322,19 +332,14 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	if (!lost) {
 		is_over = rate_step(state, rule, now);
 		if (is_over)
-			moved.state = *state;
+			after = *state;
 	}
 	bpf_spin_unlock(lock);
 	if (lost) /* evicted and reused for another source while we held it */
 		return STAT_SYN_NO_STATE;
 	if (!is_over)
 		return STAT_SYN_PASSED;
-
-	moved.since_ns = now;
-	moved.hold_ns = now;
-	moved.drops = 1;
-	block_source(st, key, rule, &moved, now);
-	return over(rule, STAT_SYN_DROP_LIMIT);
+	return first_drop(st, rule, key, &after, now);
 }
 
 /* The rule for src (longest prefix), then what it says. */

@@ -144,9 +144,9 @@ $(BUILD)/tests/test_replay: tests/prog/test_replay.c tests/prog/classify_cases.h
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
 # Benchmarks: make bench (report in build/bench/report.md).
-$(BUILD)/bench_parts.bpf.o: tests/bench/bench_parts.bpf.c $(ABI_HDRS) | $(BUILD)
+$(BUILD)/bench_parts.bpf.o: tests/bench/bench_parts.bpf.c bpf/maps.h $(ABI_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
 $(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h \
 		$(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests

@@ -9,98 +9,13 @@
 #include <bpf/bpf_helpers.h>
 #include "synlimit/abi.h"
 #include "synlimit/rate.h"
+#include "maps.h"
 #include "parse.h"
 
 /* Load-time settings (set through the skeleton before load). */
 const volatile __u8 cfg_fixed_clock = 0;	       /* tests and replay supply the time */
 const volatile __u64 cfg_event_interval_ns = 10000000; /* 100 events/s per CPU */
 const volatile __u64 cfg_event_burst = 64;
-
-struct synlimit_stats {
-	__u64 count[STAT_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct synlimit_stats);
-} stats SEC(".maps");
-
-/* The limit table is replaced as a whole: the controller fills a new trie
- * and swaps it into slot 0, so a packet sees the old table or the new one. */
-struct limit_table {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	/* a trie allocates per rule; LPM refuses BPF_F_INNER_MAP, so every
-	 * table the controller makes has exactly these attributes */
-	__uint(max_entries, SYNLIMIT_MAX_RULES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	/* sizes, not types: BTF of an inner map's key is only a forward here */
-	__uint(key_size, sizeof(struct rule_key));
-	__uint(value_size, sizeof(struct rule));
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__array(values, struct limit_table);
-} limit_tables SEC(".maps");
-
-/* Sizes are load-time settings (bpf_map__set_max_entries). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 262144);
-	__type(key, struct source_key);
-	__type(value, struct source_state);
-} sources SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct source_key);
-	__type(value, struct blocked_state);
-} blocked_sources SEC(".maps");
-
-/* A cache line each, so two CPUs on different sources do not share one. */
-struct lock_stripe {
-	struct bpf_spin_lock lock;
-	__u32 pad[15];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SYNLIMIT_LOCK_STRIPES);
-	__type(key, __u32);
-	__type(value, struct lock_stripe);
-} lock_stripes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct event_budget);
-} event_budget SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} fixed_clock SEC(".maps");
-
-/* Written by the controller only; here so that it is pinned with the rest. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct synlimit_config);
-} config SEC(".maps");
 
 /* The one place the program reads the time. With cfg_fixed_clock unset the
  * verifier sees a constant and removes the map read from the program. */

@@ -10,25 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "synlimit/abi.h"
 #include "synlimit/rate.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct source_key);
-	__type(value, struct source_state);
-} part_sources SEC(".maps");
-
-struct part_stripe {
-	struct bpf_spin_lock lock;
-	__u32 pad[15];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct part_stripe);
-} part_stripes SEC(".maps");
+#include "maps.h" /* the program's own maps, as it declares them */
 
 /* [0]: the rule; the state is read from and written back to part_state */
 struct {
@@ -60,17 +42,17 @@ int part_lookup(struct xdp_md *ctx)
 	(void)ctx;
 	key.addr.u32[2] = bpf_htonl(0xffff);
 	key.addr.u32[3] = bpf_htonl(0xc6120001); /* 198.18.0.1, inserted by bench_prog */
-	return bpf_map_lookup_elem(&part_sources, &key) ? XDP_DROP : XDP_ABORTED;
+	return bpf_map_lookup_elem(&sources, &key) ? XDP_DROP : XDP_ABORTED;
 }
 
 SEC("xdp")
 int part_lock(struct xdp_md *ctx)
 {
-	struct part_stripe *stripe;
+	struct lock_stripe *stripe;
 	__u32 zero = 0;
 
 	(void)ctx;
-	stripe = bpf_map_lookup_elem(&part_stripes, &zero);
+	stripe = bpf_map_lookup_elem(&lock_stripes, &zero);
 	if (!stripe)
 		return XDP_ABORTED;
 	bpf_spin_lock(&stripe->lock);

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The XDP program's maps and the structs only BPF code uses: one definition
+ * for bpf/synlimit.bpf.c and for the benchmark programs that time its pieces
+ * (tests/bench/bench_parts.bpf.c), so the two cannot drift apart.
+ * The layouts the controller reads are in include/synlimit/abi.h.
+ */
+#ifndef SYNLIMIT_MAPS_H
+#define SYNLIMIT_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "synlimit/abi.h"
+
+struct synlimit_stats {
+	__u64 count[STAT_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synlimit_stats);
+} stats SEC(".maps");
+
+/* The limit table is replaced as a whole: the controller fills a new trie
+ * and swaps it into slot 0, so a packet sees the old table or the new one. */
+struct limit_table {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	/* a trie allocates per rule; LPM refuses BPF_F_INNER_MAP, so every
+	 * table the controller makes has exactly these attributes */
+	__uint(max_entries, SYNLIMIT_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	/* sizes, not types: BTF of an inner map's key is only a forward here */
+	__uint(key_size, sizeof(struct rule_key));
+	__uint(value_size, sizeof(struct rule));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct limit_table);
+} limit_tables SEC(".maps");
+
+/* Sizes are load-time settings (bpf_map__set_max_entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct source_key);
+	__type(value, struct source_state);
+} sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct source_key);
+	__type(value, struct blocked_state);
+} blocked_sources SEC(".maps");
+
+/* A cache line each, so two CPUs on different sources do not share one. */
+struct lock_stripe {
+	struct bpf_spin_lock lock;
+	__u32 pad[15];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNLIMIT_LOCK_STRIPES);
+	__type(key, __u32);
+	__type(value, struct lock_stripe);
+} lock_stripes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_budget);
+} event_budget SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fixed_clock SEC(".maps");
+
+/* Written by the controller only; here so that it is pinned with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synlimit_config);
+} config SEC(".maps");
+
+#endif /* SYNLIMIT_MAPS_H */

@@ -380,8 +380,8 @@ int main(int argc, char **argv)
 		state.shape = rule.shape;
 		key.addr.u32[2] = htonl(0xffff);
 		key.addr.u32[3] = htonl(0xc6120001);
-		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "sources"), &key,
-				    &state, BPF_ANY);
+		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "sources"), &key, &state,
+				    BPF_ANY);
 		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_rule"), &zero,
 				    &rule, BPF_ANY);
 		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_state"), &zero,

@@ -154,7 +154,7 @@ $(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/
 	$(Q)$(CC) $(CFLAGS) -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -lpthread -o $@
 
 # The limits parser under libFuzzer with ASan and UBSan.
-FUZZ_SRCS := user/limits_file.c user/addr.c user/rule.c
+FUZZ_SRCS := user/limits_file.c user/addr.c user/rule.c user/clock.c
 $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $(ABI_HDRS) | $(BUILD)/tests
 	$(call msg,CC-FUZZ,$@)
 	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iuser \

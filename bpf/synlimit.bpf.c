@@ -36,10 +36,9 @@ static __always_inline void count(struct synlimit_stats *st, enum synlimit_stat 
 		st->count[stat]++;
 }
 
-/* Malformed classes that are dropped (README "Classification"). */
 static __always_inline int class_drops(enum synlimit_stat class)
 {
-	return class >= STAT_BAD_VLAN_DEPTH && class <= STAT_BAD_FLAGS;
+	return class >= STAT_MALFORMED_DROP_FIRST && class <= STAT_MALFORMED_DROP_LAST;
 }
 
 static __always_inline int outcome_drops(enum synlimit_stat outcome)

@@ -5,7 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
-#include "rule.h"
+
+void prefix_mask(union synlimit_addr *mask, unsigned int prefix)
+{
+	unsigned int i;
+
+	memset(mask, 0, sizeof(*mask));
+	for (i = 0; i < 16 && prefix; i++) {
+		unsigned int bits = prefix < 8 ? prefix : 8;
+
+		mask->u8[i] = (__u8)(0xff00 >> bits);
+		prefix -= bits;
+	}
+}
+
+void addr_mask(const union synlimit_addr *addr, unsigned int prefix, union synlimit_addr *out)
+{
+	union synlimit_addr mask;
+	int i;
+
+	prefix_mask(&mask, prefix);
+	for (i = 0; i < 4; i++)
+		out->u32[i] = addr->u32[i] & mask.u32[i];
+}
 
 int addr_is_v4(const union synlimit_addr *addr)
 {
@@ -15,11 +37,10 @@ int addr_is_v4(const union synlimit_addr *addr)
 int addr_parse(const char *text, union synlimit_addr *addr, unsigned int *prefix, const char **err)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
-	union synlimit_addr mask;
+	union synlimit_addr masked;
 	const char *slash;
 	unsigned int max, base, len;
 	size_t n;
-	int i;
 
 	memset(addr, 0, sizeof(*addr));
 	if (!strcmp(text, "*")) {
@@ -66,12 +87,11 @@ int addr_parse(const char *text, union synlimit_addr *addr, unsigned int *prefix
 		}
 		len = (unsigned int)v;
 	}
-	prefix_mask(&mask, base + len);
-	for (i = 0; i < 4; i++)
-		if (addr->u32[i] & ~mask.u32[i]) {
-			*err = "host bits set below the prefix length";
-			return -EINVAL;
-		}
+	addr_mask(addr, base + len, &masked);
+	if (memcmp(&masked, addr, sizeof(masked))) {
+		*err = "host bits set below the prefix length";
+		return -EINVAL;
+	}
 	*prefix = base + len;
 	return 0;
 }

@@ -19,6 +19,12 @@ int addr_parse(const char *text, union synlimit_addr *addr, unsigned int *prefix
  * length prefix (/32 for IPv4, /128) is left out. Returns buf. */
 char *addr_format(const union synlimit_addr *addr, unsigned int prefix, char *buf, size_t size);
 
+/* 128-bit mask of the top `prefix` bits, in network byte order. */
+void prefix_mask(union synlimit_addr *mask, unsigned int prefix);
+
+/* addr with every bit below the top `prefix` cleared (out may be addr). */
+void addr_mask(const union synlimit_addr *addr, unsigned int prefix, union synlimit_addr *out);
+
 /* True when addr is in ::ffff:0:0/96. */
 int addr_is_v4(const union synlimit_addr *addr);
 

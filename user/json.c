@@ -129,3 +129,27 @@ void json_end_line(struct json *j)
 	j->count[0] = 0;
 	j->after_key = 0;
 }
+
+void json_string_field(struct json *j, const char *key, const char *value)
+{
+	json_key(j, key);
+	json_string(j, value);
+}
+
+void json_u64_field(struct json *j, const char *key, __u64 value)
+{
+	json_key(j, key);
+	json_u64(j, value);
+}
+
+void json_double_field(struct json *j, const char *key, double value)
+{
+	json_key(j, key);
+	json_double(j, value);
+}
+
+void json_bool_field(struct json *j, const char *key, int value)
+{
+	json_key(j, key);
+	json_bool(j, value);
+}

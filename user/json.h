@@ -26,6 +26,11 @@ void json_u64(struct json *j, __u64 value);
 void json_double(struct json *j, double value);
 void json_bool(struct json *j, int value);
 void json_null(struct json *j);
+/* A member of the object being written: its key, then its value. */
+void json_string_field(struct json *j, const char *key, const char *value);
+void json_u64_field(struct json *j, const char *key, __u64 value);
+void json_double_field(struct json *j, const char *key, double value); /* NaN writes null */
+void json_bool_field(struct json *j, const char *key, int value);
 /* Ends a top-level document with a newline (one document or one line). */
 void json_end_line(struct json *j);
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "addr.h"
+#include "clock.h"
 #include "limits_file.h"
 
 struct message {
@@ -103,77 +104,6 @@ static void flush_messages(struct parser *p)
 		diag((p), (line), "warning: " fmt, __VA_ARGS__);                                   \
 		(p)->out->warnings++;                                                              \
 	} while (0)
-
-/* Duration units, largest first (format_duration writes them in this order;
- * "m" never takes the "m" of "ms": a unit must not be followed by a letter). */
-static const struct {
-	const char *unit;
-	__u64 ns;
-} units[] = {
-	{ "d", 86400000000000ULL }, { "h", 3600000000000ULL }, { "m", 60000000000ULL },
-	{ "s", 1000000000ULL },	    { "ms", 1000000ULL },
-};
-
-/* Durations: one or more NUMBER UNIT (ms s m h d), or bare seconds. */
-int parse_duration(const char *text, __u64 *ns)
-{
-	const char *s = text;
-	__u64 total = 0;
-
-	if (!*s)
-		return -EINVAL;
-	while (*s) {
-		__u64 value = 0, unit_ns = 0;
-		size_t i, digits = 0;
-
-		while (isdigit((unsigned char)*s)) {
-			if (value > 1000000000ULL) /* far beyond any limit we take */
-				return -EINVAL;
-			value = value * 10 + (__u64)(*s++ - '0');
-			digits++;
-		}
-		if (!digits)
-			return -EINVAL;
-		if (!*s && s == text + digits) { /* bare number: seconds */
-			unit_ns = 1000000000ULL;
-		} else {
-			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-				size_t n = strlen(units[i].unit);
-
-				if (!strncmp(s, units[i].unit, n) &&
-				    !isalpha((unsigned char)s[n])) {
-					unit_ns = units[i].ns;
-					s += n;
-					break;
-				}
-			}
-			if (!unit_ns)
-				return -EINVAL;
-		}
-		total += value * unit_ns;
-		if (total > 100 * 86400000000000ULL)
-			return -EINVAL;
-	}
-	*ns = total;
-	return 0;
-}
-
-char *format_duration(__u64 ns, char *buf, size_t size)
-{
-	size_t i, used = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(units) / sizeof(units[0]) && used < size; i++) {
-		if (ns >= units[i].ns) {
-			used += snprintf(buf + used, size - used, "%llu%s",
-					 (unsigned long long)(ns / units[i].ns), units[i].unit);
-			ns %= units[i].ns;
-		}
-	}
-	if (!buf[0])
-		snprintf(buf, size, "0s");
-	return buf;
-}
 
 /* "12", "2.5", "0.125": at most 3 decimals, at most 10^9. */
 static int parse_limit(const char *text, __u64 *milli)
@@ -571,16 +501,12 @@ static void check_across(struct parser *p, struct limit_entry *sorted, size_t n,
 		for (len = 0; len < e->key.prefixlen; len++) {
 			struct limit_entry probe;
 			const struct limit_entry *hit;
-			union synlimit_addr mask;
-			int w;
 
 			if (!lens[len])
 				continue;
-			prefix_mask(&mask, len);
 			memset(&probe, 0, sizeof(probe));
 			probe.key.prefixlen = len;
-			for (w = 0; w < 4; w++)
-				probe.key.addr.u32[w] = e->key.addr.u32[w] & mask.u32[w];
+			addr_mask(&e->key.addr, len, &probe.key.addr);
 			hit = bsearch(&probe, sorted, n, sizeof(*sorted), cmp_key);
 			if (hit && hit->rule.line < e->rule.line && !star_by_line[hit->rule.line] &&
 			    (!first_line || hit->rule.line < first_line))
@@ -767,49 +693,4 @@ void limits_free(struct limits *limits)
 	free(limits->entries);
 	limits->entries = NULL;
 	limits->count = 0;
-}
-
-char *format_rule(const struct rule *rule, char *buf, size_t size)
-{
-	char period[32], block[32];
-	__u64 milli = (rule->limit_q16 * 1000 + 32768) >> 16;
-	int used;
-
-	if (rule->action != RULE_LIMIT) {
-		snprintf(buf, size, "%s%s", rule->action == RULE_ALLOW ? "allow" : "deny",
-			 rule->flags & RULE_F_DRY_RUN ? " dry-run" : "");
-		return buf;
-	}
-	format_duration(rule->period_ns, period, sizeof(period));
-	if (milli % 1000) {
-		char frac[8];
-		int end =
-		    snprintf(frac, sizeof(frac), "%03llu", (unsigned long long)(milli % 1000));
-
-		while (end > 1 && frac[end - 1] == '0') /* 2.5, not 2.500 */
-			frac[--end] = '\0';
-		used = snprintf(buf, size, "%llu.%s/%s", (unsigned long long)(milli / 1000), frac,
-				period);
-	} else
-		used = snprintf(buf, size, "%llu/%s", (unsigned long long)(milli / 1000), period);
-	if (rule->algo == ALGO_BUCKET) {
-		unsigned __int128 t =
-		    (unsigned __int128)rule->interval_ns << 32 | rule->interval_frac;
-		unsigned __int128 tau =
-		    (unsigned __int128)rule->tolerance_ns << 32 | rule->tolerance_frac;
-
-		used += snprintf(buf + used, size - used, " bucket burst=%llu",
-				 (unsigned long long)(tau / t + 1));
-	}
-	used += snprintf(buf + used, size - used, " %s",
-			 rule->flags & RULE_F_LEAKY ? "leaky" : "strict");
-	if (rule->block_ns)
-		used += snprintf(buf + used, size - used, " block=%s",
-				 format_duration(rule->block_ns, block, sizeof(block)));
-	if (rule->per_prefix != 128)
-		used += snprintf(buf + used, size - used, " per=/%u",
-				 rule->per_prefix >= 96 ? rule->per_prefix - 96 : rule->per_prefix);
-	if (rule->flags & RULE_F_DRY_RUN)
-		snprintf(buf + used, size - used, " dry-run");
-	return buf;
 }

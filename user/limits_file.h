@@ -39,14 +39,4 @@ int limits_load(const char *path, const struct limits_options *opts, struct limi
 
 void limits_free(struct limits *limits);
 
-/* Parse a duration: "500ms", "5s", "2m", "1h30m", "1d", or bare seconds.
- * Returns 0 or -EINVAL. */
-int parse_duration(const char *text, __u64 *ns);
-
-/* Format a duration compactly ("5s", "1h30m", "250ms"). */
-char *format_duration(__u64 ns, char *buf, size_t size);
-
-/* Format a rule's limit as written ("5/5s strict", "allow", ...). */
-char *format_rule(const struct rule *rule, char *buf, size_t size);
-
 #endif /* SYNLIMIT_LIMITS_FILE_H */

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "log.h"
 #include "synlimit.skel.h"
+#include "util.h"
 
 /* The maps pinned by name (the skeleton's .rodata is the program's own). */
 static const char *const pinned_maps[] = {
@@ -23,13 +24,6 @@ static const char *const pinned_maps[] = {
 	"events", "event_budget", "fixed_clock", "config",
 };
 #define PROG_PIN "prog"
-
-static int pin_path(char *buf, size_t size, const char *dir, const char *name)
-{
-	int n = snprintf(buf, size, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
 
 static int is_bpffs(const char *path)
 {
@@ -85,7 +79,7 @@ static int get_pinned(const char *dir, const char *name, int read_only)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = read_only ? BPF_F_RDONLY : 0);
 	char path[PATH_MAX];
-	int fd, err = pin_path(path, sizeof(path), dir, name);
+	int fd, err = pin_path(path, sizeof(path), dir, "%s", name);
 
 	if (err)
 		return err;
@@ -165,7 +159,7 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 			       out->blocked_fd, out->events_fd, out->prog_fd };
 		size_t i;
 
-		for (i = 0, err = -ENOENT; i < sizeof(errs) / sizeof(errs[0]); i++)
+		for (i = 0, err = -ENOENT; i < ARRAY_SIZE(errs); i++)
 			if (errs[i] < 0 && errs[i] != -ENOENT)
 				err = errs[i];
 		goto fail;
@@ -200,10 +194,10 @@ static int unpin_all(const char *dir)
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++)
-		if (!pin_path(path, sizeof(path), dir, pinned_maps[i]))
+	for (i = 0; i < ARRAY_SIZE(pinned_maps); i++)
+		if (!pin_path(path, sizeof(path), dir, "%s", pinned_maps[i]))
 			unlink(path);
-	if (!pin_path(path, sizeof(path), dir, PROG_PIN))
+	if (!pin_path(path, sizeof(path), dir, "%s", PROG_PIN))
 		unlink(path);
 	return rmdir(dir) && errno != ENOENT ? -errno : 0;
 }
@@ -237,7 +231,7 @@ static void remove_stale_tmp(const char *pin_dir)
 		pid = strtol(de->d_name + strlen(prefix), NULL, 10);
 		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) < (int)sizeof(path))
+		if (!pin_path(path, sizeof(path), parent, "%s", de->d_name))
 			unpin_all(path);
 	}
 	closedir(d);
@@ -280,12 +274,12 @@ int loader_create(const char *pin_dir, const struct load_options *opts, struct l
 	{
 		size_t i;
 
-		for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(pinned_maps); i++)
 			if (!strcmp(bpf_map__name(map), pinned_maps[i]))
 				break;
-		if (i == sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+		if (i == ARRAY_SIZE(pinned_maps))
 			continue;
-		err = pin_path(path, sizeof(path), tmp, pinned_maps[i]);
+		err = pin_path(path, sizeof(path), tmp, "%s", pinned_maps[i]);
 		if (!err)
 			err = bpf_map__pin(map, path);
 		if (err)
@@ -293,7 +287,7 @@ int loader_create(const char *pin_dir, const struct load_options *opts, struct l
 	}
 	err = bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &config, BPF_ANY);
 	if (!err)
-		err = pin_path(path, sizeof(path), tmp, PROG_PIN);
+		err = pin_path(path, sizeof(path), tmp, "%s", PROG_PIN);
 	if (!err)
 		err = bpf_program__pin(skel->progs.synlimit_xdp, path);
 	if (err)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * synlimit: global options, command table, dispatch, and the commands that
- * change the data path (attach, detach, reload) or only read a file (check).
+ * synlimit: the option tables of every command (options.h), the command
+ * table, dispatch, and the commands that change the data path (attach,
+ * detach, reload) or only read a file (check). The read-only commands
+ * render in report_*.c and watch.c.
  * Exit status: 0 success, 1 runtime failure, 2 bad usage or invalid input.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <linux/capability.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -15,14 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 #include "addr.h"
+#include "clock.h"
 #include "limit_table.h"
 #include "limits_file.h"
 #include "loader.h"
 #include "log.h"
+#include "options.h"
 #include "replay.h"
 #include "report.h"
 #include "synlimit.skel.h"
 #include "synlimit/abi.h"
+#include "util.h"
 #include "watch.h"
 #include "xdp.h"
 
@@ -30,39 +35,165 @@
 #define EXIT_RUNTIME	 1
 #define EXIT_USAGE	 2
 
-enum opt_bit {
-	O_JSON = 1 << 0,
-	O_LIMITS = 1 << 1,
-	O_MODE = 1 << 2,
-	O_PERIOD = 1 << 3,
-	O_DRY_RUN = 1 << 4,
-	O_ALL = 1 << 5,
-	O_TOP_N = 1 << 6,
-	O_SIZES = 1 << 7,
+/* Options of every command, wherever they stand on the line. */
+struct global_opts {
+	const char *pin_dir;
+	int log_level; /* enum log_level */
+	int help, version;
 };
 
-struct options {
-	const char *pin_dir;
+static const struct global_opts global_defaults = { .pin_dir = PIN_DIR_DEFAULT,
+						    .log_level = LOG_INFO };
+static struct global_opts g;
+
+static const struct opt_def global_options[] = {
+	OPTION("pin-dir", 0, OPT_PATH, struct global_opts, pin_dir, "DIR",
+	       "where the data path is pinned", .max = 200),
+	OPTION("verbose", 'v', OPT_FLAG, struct global_opts, log_level, NULL,
+	       "more detail, libbpf's messages too", .set_to = LOG_DEBUG),
+	OPTION("quiet", 'q', OPT_FLAG, struct global_opts, log_level, NULL,
+	       "warnings and errors only", .set_to = LOG_WARN),
+	OPTION("help", 'h', OPT_FLAG, struct global_opts, help, NULL,
+	       "this help; synlimit COMMAND --help for one command", .set_to = 1),
+	OPTION("version", 'V', OPT_FLAG, struct global_opts, version, NULL, "version and ABI",
+	       .set_to = 1),
+	{},
+};
+
+/* The options several commands take; each struct that takes one has the
+ * field its macro names. */
+static const struct opt_value bare_modes[] = { { "strict", 0 }, { "leaky", 1 }, {} };
+static const struct opt_value xdp_modes[] = {
+	{ "auto", XDP_MODE_AUTO },
+	{ "native", XDP_MODE_NATIVE },
+	{ "generic", XDP_MODE_GENERIC },
+	{},
+};
+
+#define OPT_BARE_MODE(st)                                                                          \
+	OPTION("mode", 0, OPT_ENUM, st, leaky, NULL, "how bare-number limits count",               \
+	       .values = bare_modes,                                                               \
+	       .hint = "the XDP attach mode is --xdp-mode auto|native|generic")
+#define OPT_BARE_PERIOD(st)                                                                        \
+	OPTION("period", 0, OPT_DURATION, st, period_ns, "DURATION",                               \
+	       "the period of bare-number limits", .min = PERIOD_MIN_NS, .max = PERIOD_MAX_NS)
+#define OPT_LIMITS(st) OPTION("limits", 0, OPT_STRING, st, limits, "FILE", "the limits file")
+#define OPT_JSON(st)   OPTION("json", 0, OPT_FLAG, st, json, NULL, "JSON output", .set_to = 1)
+#define OPT_TABLE_SIZE(st, field, what)                                                            \
+	OPTION("max-" #what, 0, OPT_U32, st, field, "N",                                           \
+	       "entries of the " #what " table, first attach", .min = 64, .max = 1U << 26)
+
+#define BARE_PERIOD_DEFAULT (5 * NSEC_PER_SEC)
+
+struct attach_opts {
 	const char *limits;
-	int json, dry_run, all, top_n;
-	int xdp_mode_set, bare_mode_set, period_set;
-	enum xdp_mode xdp_mode;
+	int xdp_mode; /* enum xdp_mode */
 	int leaky;
 	__u64 period_ns;
-	__u32 max_sources, max_blocked;
-	unsigned int given; /* enum opt_bit */
+	int dry_run;
+	__u32 max_sources, max_blocked; /* 0: the program's own sizes */
 };
+enum {
+	ATTACH_LIMITS,
+	ATTACH_XDP_MODE,
+	ATTACH_MODE,
+	ATTACH_PERIOD,
+	ATTACH_DRY_RUN,
+	ATTACH_MAX_SOURCES,
+	ATTACH_MAX_BLOCKED,
+};
+static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
+						    .period_ns = BARE_PERIOD_DEFAULT };
+static const struct opt_def attach_options[] = {
+	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),
+	[ATTACH_XDP_MODE] =
+	    OPTION("xdp-mode", 0, OPT_ENUM, struct attach_opts, xdp_mode, NULL,
+		   "auto: native where the driver has it, else generic", .values = xdp_modes),
+	[ATTACH_MODE] = OPT_BARE_MODE(struct attach_opts),
+	[ATTACH_PERIOD] = OPT_BARE_PERIOD(struct attach_opts),
+	[ATTACH_DRY_RUN] = OPTION("dry-run", 0, OPT_FLAG, struct attach_opts, dry_run, NULL,
+				  "count what would be dropped, drop nothing", .set_to = 1),
+	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),
+	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),
+	{},
+};
+
+struct detach_opts {
+	int all;
+};
+static const struct detach_opts detach_defaults;
+static const struct opt_def detach_options[] = {
+	OPTION("all", 0, OPT_FLAG, struct detach_opts, all, NULL,
+	       "every interface synlimit is attached to", .set_to = 1),
+	{},
+};
+
+/* reload and check: how bare numbers compile */
+struct bare_opts {
+	int leaky;
+	__u64 period_ns;
+};
+enum { BARE_MODE, BARE_PERIOD };
+static const struct bare_opts bare_defaults = { .period_ns = BARE_PERIOD_DEFAULT };
+static const struct opt_def bare_options[] = {
+	[BARE_MODE] = OPT_BARE_MODE(struct bare_opts),
+	[BARE_PERIOD] = OPT_BARE_PERIOD(struct bare_opts),
+	{},
+};
+
+/* status, stats, blocked, show, watch; and top */
+static const struct report_options report_defaults = { .top_n = 10 };
+static const struct opt_def report_options[] = {
+	OPT_JSON(struct report_options),
+	{},
+};
+static const struct opt_def top_options[] = {
+	OPT_JSON(struct report_options),
+	OPTION(NULL, 'n', OPT_U32, struct report_options, top_n, "N", "how many sources", .min = 1,
+	       .max = 1000000),
+	{},
+};
+
+struct replay_opts {
+	const char *limits;
+	int json;
+	int leaky;
+	__u64 period_ns;
+};
+static const struct replay_opts replay_defaults = { .period_ns = BARE_PERIOD_DEFAULT };
+static const struct opt_def replay_options[] = {
+	OPT_LIMITS(struct replay_opts),
+	OPT_JSON(struct replay_opts),
+	OPT_BARE_MODE(struct replay_opts),
+	OPT_BARE_PERIOD(struct replay_opts),
+	{},
+};
+
+struct invocation;
 
 struct command {
 	const char *name;
-	int (*run)(struct options *o, int argc, char **argv);
+	int (*run)(const struct invocation *in);
 	int min_args, max_args;
-	unsigned int takes; /* enum opt_bit */
+	const struct opt_def *options;
+	const void *defaults;
+	size_t opts_size;
+	/* the read-only commands: what renders them, and whether the maps
+	 * open read-only (watch's consuming moves the ring's position) */
+	int (*report)(const struct loaded *l, const struct report_options *opts);
+	int read_only;
 	const char *usage;
 	const char *help;
 };
 
-static const struct command *find_command(const char *name);
+/* One command as the line gives it. */
+struct invocation {
+	const struct command *cmd;
+	const void *opts; /* the command's options struct */
+	unsigned int given;
+	int argc;
+	char **argv;
+};
 
 /* ---- helpers ---- */
 
@@ -92,12 +223,12 @@ static int need_caps(const char *cmd, int net_admin)
 }
 
 /* Open the pinned data path; a clear message and an exit status if not. */
-static int open_pinned(const struct options *o, int read_only, struct loaded *l)
+static int open_pinned(int read_only, struct loaded *l)
 {
-	int err = loader_open(o->pin_dir, read_only, l);
+	int err = loader_open(g.pin_dir, read_only, l);
 
 	if (err)
-		loader_explain(o->pin_dir, err);
+		loader_explain(g.pin_dir, err);
 	return err ? EXIT_RUNTIME : 0;
 }
 
@@ -151,8 +282,11 @@ static int install_limits(const struct loaded *l, const char *path, const struct
 
 /* ---- attach, detach, reload, check ---- */
 
-static int cmd_attach(struct options *o, int argc, char **argv)
+static int cmd_attach(const struct invocation *in)
 {
+	const struct attach_opts *o = in->opts;
+	int argc = in->argc;
+	char **argv = in->argv;
 	struct load_options lo = { .max_sources = o->max_sources, .max_blocked = o->max_blocked };
 	struct synlimit_config config;
 	struct limits limits = { 0 };
@@ -175,20 +309,20 @@ static int cmd_attach(struct options *o, int argc, char **argv)
 	if (limits.warnings)
 		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
 			limits.warnings == 1 ? "" : "s");
-	if (loader_ensure_bpffs(o->pin_dir))
+	if (loader_ensure_bpffs(g.pin_dir))
 		goto out;
 
-	err = loader_open(o->pin_dir, 0, &l);
+	err = loader_open(g.pin_dir, 0, &l);
 	if (err == -ENOENT) {
-		err = loader_create(o->pin_dir, &lo, &l);
+		err = loader_create(g.pin_dir, &lo, &l);
 		if (err == -EEXIST) /* another controller was quicker: use its load */
-			err = loader_open(o->pin_dir, 0, &l);
+			err = loader_open(g.pin_dir, 0, &l);
 		else
 			created = !err;
 	}
 	if (err) {
 		if (err != -EPROTO)
-			pr_warn("cannot load or open %s: %s\n", o->pin_dir, strerror(-err));
+			pr_warn("cannot load or open %s: %s\n", g.pin_dir, strerror(-err));
 		goto out;
 	}
 	if (config_read(&l, &config))
@@ -197,7 +331,8 @@ static int cmd_attach(struct options *o, int argc, char **argv)
 		config.bare_period_ns = o->period_ns;
 		config.flags =
 		    (o->dry_run ? CONFIG_F_DRY_RUN : 0) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	} else if (o->given & (O_DRY_RUN | O_PERIOD) || o->bare_mode_set) {
+	} else if (in->given &
+		   (OPT_BIT(ATTACH_DRY_RUN) | OPT_BIT(ATTACH_PERIOD) | OPT_BIT(ATTACH_MODE))) {
 		if (!o->limits) {
 			pr_warn(
 			    "attach: already loaded; --dry-run, --period and --mode strict|leaky "
@@ -209,7 +344,7 @@ static int cmd_attach(struct options *o, int argc, char **argv)
 		config.bare_period_ns = o->period_ns;
 		config.flags =
 		    (o->dry_run ? CONFIG_F_DRY_RUN : 0) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	} else if (o->given & O_SIZES) {
+	} else if (in->given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))) {
 		pr_warn("attach: already loaded with its table sizes; --max-sources and "
 			"--max-blocked apply to a first attach (detach --all to change them)\n");
 	}
@@ -223,7 +358,7 @@ static int cmd_attach(struct options *o, int argc, char **argv)
 		pr_info("no limits loaded: connection attempts pass until synlimit reload FILE\n");
 	}
 	for (i = 0; i < argc; i++) {
-		err = xdp_attach(&l, argv[i], o->xdp_mode);
+		err = xdp_attach(&l, argv[i], (enum xdp_mode)o->xdp_mode);
 		if (err < 0)
 			goto rollback;
 		attached[i] = err == 0;
@@ -235,12 +370,12 @@ rollback:
 	/* all or nothing: undo what this command attached */
 	for (i = 0; i < argc; i++)
 		if (attached[i])
-			xdp_detach(o->pin_dir, if_nametoindex(argv[i]));
+			xdp_detach(g.pin_dir, if_nametoindex(argv[i]));
 	if (created) {
 		struct xdp_iface any[1];
 
-		if (xdp_list(o->pin_dir, any, 1) == 0)
-			loader_unpin(o->pin_dir);
+		if (xdp_list(g.pin_dir, any, 1) == 0)
+			loader_unpin(g.pin_dir);
 	}
 close:
 	loader_close(&l);
@@ -249,8 +384,11 @@ out:
 	return rc;
 }
 
-static int cmd_detach(struct options *o, int argc, char **argv)
+static int cmd_detach(const struct invocation *in)
 {
+	const struct detach_opts *o = in->opts;
+	int argc = in->argc;
+	char **argv = in->argv;
 	struct xdp_iface ifaces[256];
 	int n, i, err, rc = 0;
 
@@ -265,9 +403,9 @@ static int cmd_detach(struct options *o, int argc, char **argv)
 	if (need_caps("detach", 1))
 		return EXIT_RUNTIME;
 	if (o->all) {
-		n = xdp_list(o->pin_dir, ifaces, 256);
+		n = xdp_list(g.pin_dir, ifaces, 256);
 		for (i = 0; i < n; i++) {
-			err = xdp_detach(o->pin_dir, ifaces[i].ifindex);
+			err = xdp_detach(g.pin_dir, ifaces[i].ifindex);
 			if (err) {
 				pr_warn("%s: cannot detach: %s\n", ifaces[i].name, strerror(-err));
 				rc = EXIT_RUNTIME;
@@ -280,7 +418,7 @@ static int cmd_detach(struct options *o, int argc, char **argv)
 		for (i = 0; i < argc; i++) {
 			__u32 ifindex = if_nametoindex(argv[i]);
 
-			err = ifindex ? xdp_detach(o->pin_dir, ifindex) : -ENODEV;
+			err = ifindex ? xdp_detach(g.pin_dir, ifindex) : -ENODEV;
 			if (err == -ENOENT || err == -ENODEV) {
 				pr_warn("%s: %s\n", argv[i],
 					err == -ENODEV ? "no such interface"
@@ -295,43 +433,44 @@ static int cmd_detach(struct options *o, int argc, char **argv)
 		}
 	}
 	/* the maps and program go with the last interface */
-	if (xdp_list(o->pin_dir, ifaces, 1) == 0 && !access(o->pin_dir, F_OK)) {
-		err = loader_unpin(o->pin_dir);
+	if (xdp_list(g.pin_dir, ifaces, 1) == 0 && !access(g.pin_dir, F_OK)) {
+		err = loader_unpin(g.pin_dir);
 		if (err) {
-			pr_warn("cannot remove %s: %s\n", o->pin_dir, strerror(-err));
+			pr_warn("cannot remove %s: %s\n", g.pin_dir, strerror(-err));
 			rc = EXIT_RUNTIME;
 		}
 	}
 	return rc;
 }
 
-static int cmd_reload(struct options *o, int argc, char **argv)
+static int cmd_reload(const struct invocation *in)
 {
+	const struct bare_opts *o = in->opts;
+	const char *path = in->argv[0];
 	struct synlimit_config config;
 	struct limits limits = { 0 };
 	struct loaded l;
 	int rc = EXIT_RUNTIME;
 
-	(void)argc;
 	if (need_caps("reload", 0))
 		return EXIT_RUNTIME;
-	if (open_pinned(o, 0, &l))
+	if (open_pinned(0, &l))
 		return EXIT_RUNTIME;
 	if (config_read(&l, &config))
 		goto close;
 	/* bare numbers keep the period and mode they were attached with */
-	if (o->period_set)
+	if (in->given & OPT_BIT(BARE_PERIOD))
 		config.bare_period_ns = o->period_ns;
-	if (o->bare_mode_set)
+	if (in->given & OPT_BIT(BARE_MODE))
 		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	if (load_limits(argv[0], config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
+	if (load_limits(path, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
 			!!(config.flags & CONFIG_F_DRY_RUN), &limits)) {
 		rc = EXIT_USAGE;
 		goto close;
 	}
 	config.reloads++;
-	if (!install_limits(&l, argv[0], &limits, &config)) {
-		pr_info("%s: %zu rules loaded%s\n", argv[0], limits.count,
+	if (!install_limits(&l, path, &limits, &config)) {
+		pr_info("%s: %zu rules loaded%s\n", path, limits.count,
 			limits.warnings ? " (see the warnings above)" : "");
 		rc = 0;
 	}
@@ -341,25 +480,25 @@ close:
 	return rc;
 }
 
-static int cmd_check(struct options *o, int argc, char **argv)
+static int cmd_check(const struct invocation *in)
 {
+	const struct bare_opts *o = in->opts;
+	const char *path = in->argv[0];
 	struct limits limits = { 0 };
-
-	(void)argc;
 	size_t i;
 
-	if (load_limits(argv[0], o->period_ns, o->leaky, 0, &limits))
+	if (load_limits(path, o->period_ns, o->leaky, 0, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
 		const struct limit_entry *e = &limits.entries[i];
 		char key[ADDR_TEXT_MAX], spec[128];
 
-		printf("%s:%u: %s %s\n", argv[0], e->rule.line,
+		printf("%s:%u: %s %s\n", path, e->rule.line,
 		       addr_format(&e->key.addr, e->key.prefixlen, key, sizeof(key)),
 		       format_rule(&e->rule, spec, sizeof(spec)));
 	}
-	printf("%s: %zu rules, no errors, %d warning%s\n", argv[0], limits.count, limits.warnings,
+	printf("%s: %zu rules, no errors, %d warning%s\n", path, limits.count, limits.warnings,
 	       limits.warnings == 1 ? "" : "s");
 	limits_free(&limits);
 	return 0;
@@ -367,54 +506,32 @@ static int cmd_check(struct options *o, int argc, char **argv)
 
 /* ---- the read-only commands ---- */
 
-static int cmd_status(struct options *o, int argc, char **argv)
+static int cmd_status(const struct invocation *in)
 {
-	struct report_options ro = { .json = o->json };
-
-	(void)argc, (void)argv;
-	return report_status(o->pin_dir, &ro) ? EXIT_RUNTIME : 0;
+	return report_status(g.pin_dir, in->opts) ? EXIT_RUNTIME : 0;
 }
 
-#define READ_COMMAND(fn, call)                                                                     \
-	static int fn(struct options *o, int argc, char **argv)                                    \
-	{                                                                                          \
-		struct report_options ro = { .json = o->json, .top_n = o->top_n };                 \
-		struct loaded l;                                                                   \
-		int err;                                                                           \
-                                                                                                   \
-		(void)argc, (void)argv;                                                            \
-		if (open_pinned(o, 1, &l))                                                         \
-			return EXIT_RUNTIME;                                                       \
-		err = call;                                                                        \
-		loader_close(&l);                                                                  \
-		return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;                       \
-	}
-
-READ_COMMAND(cmd_stats, report_stats(&l, &ro))
-READ_COMMAND(cmd_blocked, report_blocked(&l, &ro))
-READ_COMMAND(cmd_top, report_top(&l, &ro))
-READ_COMMAND(cmd_show, report_show(&l, argv[0], &ro))
-
-static int cmd_watch(struct options *o, int argc, char **argv)
+/* stats, blocked, top, show, watch: the command's report on the pinned maps */
+static int cmd_read(const struct invocation *in)
 {
+	struct report_options o = *(const struct report_options *)in->opts;
 	struct loaded l;
 	int err;
 
-	(void)argc, (void)argv;
-	/* consuming the ring buffer moves its consumer position: read-write */
-	if (open_pinned(o, 0, &l))
+	o.addr = in->argc ? in->argv[0] : NULL;
+	if (open_pinned(in->cmd->read_only, &l))
 		return EXIT_RUNTIME;
-	err = watch_run(&l, o->json);
+	err = in->cmd->report(&l, &o);
 	loader_close(&l);
-	return err ? EXIT_RUNTIME : 0;
+	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
-static int cmd_replay(struct options *o, int argc, char **argv)
+static int cmd_replay(const struct invocation *in)
 {
+	const struct replay_opts *o = in->opts;
 	struct limits limits = { 0 };
 	int err;
 
-	(void)argc;
 	if (!o->limits) {
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
@@ -425,63 +542,118 @@ static int cmd_replay(struct options *o, int argc, char **argv)
 		limits_free(&limits);
 		return EXIT_RUNTIME;
 	}
-	err = replay_run(o->limits, &limits, argv[0], o->json);
+	err = replay_run(o->limits, &limits, in->argv[0], o->json);
 	limits_free(&limits);
 	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
 /* ---- the table ---- */
 
+#define OPTIONS(table, dflt) .options = table, .defaults = &dflt, .opts_size = sizeof(dflt)
+/* a read-only command: cmd_read opens the pins and calls its report */
+#define READS(fn, ro, min, max)                                                                    \
+	.run = cmd_read, .min_args = min, .max_args = max, .report = fn, .read_only = ro
+
 static const struct command commands[] = {
-	{ "attach", cmd_attach, 1, 64, O_LIMITS | O_MODE | O_PERIOD | O_DRY_RUN | O_SIZES,
-	  "attach IFACE... [--limits FILE] [--mode auto|native|generic] [--dry-run]\n"
-	  "       [--period DURATION] [--mode strict|leaky] [--max-sources N] [--max-blocked N]",
-	  "Load the XDP program once (pinned under the pin directory), load FILE's limits,\n"
-	  "and attach to each interface; all or nothing. Never replaces an XDP program\n"
-	  "synlimit did not attach. --mode auto (default) is native where the driver has\n"
-	  "it, else generic. --dry-run counts what would be dropped and drops nothing.\n"
-	  "--period and --mode strict|leaky apply to bare-number limits (default 5s strict).\n"
-	  "--max-sources (default 262144) and --max-blocked (default 65536) size the\n"
-	  "state tables on the first attach." },
-	{ "detach", cmd_detach, 0, 64, O_ALL, "detach IFACE... | --all",
-	  "Detach from the interfaces; the pinned maps and program go with the last one." },
-	{ "reload", cmd_reload, 1, 1, O_MODE | O_PERIOD,
-	  "reload FILE [--period D] [--mode strict|leaky]",
-	  "Validate FILE, then swap in its limits atomically: a packet sees the old table or\n"
-	  "the new one. Counters and every source's history are kept. A bad file changes\n"
-	  "nothing. Bare numbers keep the period and mode given at attach unless set here." },
-	{ "check", cmd_check, 1, 1, O_MODE | O_PERIOD,
-	  "check FILE [--period D] [--mode strict|leaky]",
-	  "Validate FILE only: every error and warning as FILE:LINE: message." },
-	{ "status", cmd_status, 0, 0, O_JSON, "status [--json]",
-	  "Interfaces and modes, program, limits file and its load time, totals." },
-	{ "stats", cmd_stats, 0, 0, O_JSON, "stats [--json]",
-	  "Counters: packets, connection attempts, passed, dropped by reason, evictions." },
-	{ "blocked", cmd_blocked, 0, 0, O_JSON, "blocked [--json]",
-	  "Sources (or aggregated prefixes) blocked now: rule FILE:LINE, limit, rate, drops,\n"
-	  "since when and how long until an attempt passes again." },
-	{ "top", cmd_top, 0, 0, O_JSON | O_TOP_N, "top [--json] [-n N]",
-	  "The N (default 10) sources with the highest rate now; blocked ones first." },
-	{ "show", cmd_show, 1, 1, O_JSON, "show ADDR [--json]",
-	  "The rule that applies to ADDR (FILE:LINE) and ADDR's state." },
-	{ "watch", cmd_watch, 0, 0, O_JSON, "watch [--json]",
-	  "Stream block and unblock events until interrupted (one JSON object a line with\n"
-	  "--json). One watcher at a time: watchers share the ring buffer." },
-	{ "replay", cmd_replay, 1, 1, O_LIMITS | O_JSON | O_MODE | O_PERIOD,
-	  "replay --limits FILE CAPTURE.pcap [--json]",
-	  "Run every packet of an Ethernet capture through the real XDP program with its\n"
-	  "clock set to the packet's timestamp and FILE's limits; one line per packet with\n"
-	  "its verdict, then a summary. Nothing attached is touched." },
+	{ "attach", cmd_attach, 1, 64, OPTIONS(attach_options, attach_defaults),
+	  .usage = "attach IFACE... [--limits FILE] [--xdp-mode auto|native|generic] [--dry-run]\n"
+		   "       [--period DURATION] [--mode strict|leaky]\n"
+		   "       [--max-sources N] [--max-blocked N]",
+	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
+		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
+		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
+		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
+		  "sizes apply to the first attach." },
+	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
+	  .usage = "detach IFACE... | --all",
+	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },
+	{ "reload", cmd_reload, 1, 1, OPTIONS(bare_options, bare_defaults),
+	  .usage = "reload FILE [--period D] [--mode strict|leaky]",
+	  .help = "Validate FILE, then swap in its limits atomically: a packet sees the old\n"
+		  "table or the new one. Counters and every source's history are kept. A bad\n"
+		  "file changes nothing. Bare numbers keep the period and mode given at attach\n"
+		  "unless set here." },
+	{ "check", cmd_check, 1, 1, OPTIONS(bare_options, bare_defaults),
+	  .usage = "check FILE [--period D] [--mode strict|leaky]",
+	  .help = "Validate FILE only: every error and warning as FILE:LINE: message." },
+	{ "status", cmd_status, 0, 0, OPTIONS(report_options, report_defaults),
+	  .usage = "status [--json]",
+	  .help = "Interfaces and modes, program, limits file and its load time, totals." },
+	{ "stats", READS(report_stats, 1, 0, 0), OPTIONS(report_options, report_defaults),
+	  .usage = "stats [--json]",
+	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions." },
+	{ "blocked", READS(report_blocked, 1, 0, 0), OPTIONS(report_options, report_defaults),
+	  .usage = "blocked [--json]",
+	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE, limit, rate,\n"
+		  "drops, since when and how long until an attempt passes again." },
+	{ "top", READS(report_top, 1, 0, 0), OPTIONS(top_options, report_defaults),
+	  .usage = "top [--json] [-n N]",
+	  .help = "The N sources with the highest rate now; blocked ones first." },
+	{ "show", READS(report_show, 1, 1, 1), OPTIONS(report_options, report_defaults),
+	  .usage = "show ADDR [--json]",
+	  .help = "The rule that applies to ADDR (FILE:LINE) and ADDR's state." },
+	{ "watch", READS(watch_run, 0, 0, 0), OPTIONS(report_options, report_defaults),
+	  .usage = "watch [--json]",
+	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"
+		  "with --json). One watcher at a time: watchers share the ring buffer." },
+	{ "replay", cmd_replay, 1, 1, OPTIONS(replay_options, replay_defaults),
+	  .usage = "replay --limits FILE CAPTURE.pcap [--json] [--period D] [--mode strict|leaky]",
+	  .help = "Run every packet of an Ethernet capture through the real XDP program with its\n"
+		  "clock set to the packet's timestamp and FILE's limits; one line per packet\n"
+		  "with its verdict, then a summary. Nothing attached is touched." },
 };
 
 static const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+/* Does some command (or the global table) know this option, and does a
+ * value follow it? -1: nobody knows it. */
+static int option_known(const char *name, int letter)
+{
+	const struct opt_def *d = opt_find(global_options, name, letter);
+	size_t i;
+
+	for (i = 0; !d && i < ARRAY_SIZE(commands); i++)
+		d = opt_find(commands[i].options, name, letter);
+	return d ? opt_takes_value(d) : -1;
+}
+
+/* Where the command word stands: the first argument that is neither an
+ * option nor an option's value (options may come before and after it).
+ * 0 if there is none. */
+static int command_index(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *p;
+		char name[64];
+
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? i + 1 : 0;
+		if (a[0] != '-' || !a[1])
+			return i;
+		if (a[1] == '-') {
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(a + 2, "="), a + 2);
+			if (!strchr(a, '=') && option_known(name, 0) == 1)
+				i++;
+			continue;
+		}
+		for (p = a + 1; *p; p++) /* -vq, -n5, -n 5 */
+			if (option_known(NULL, *p) == 1) {
+				if (!p[1])
+					i++;
+				break;
+			}
+	}
+	return 0;
 }
 
 static void usage(FILE *out)
@@ -491,23 +663,21 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: synlimit [OPTIONS] COMMAND [ARGS]\n\n"
 		     "Stop TCP connection floods at the NIC: per-source limits on connection\n"
 		     "attempts, enforced by an XDP program.\n\nCommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %s\n", commands[i].usage);
-	fprintf(out,
-		"\nOptions:\n"
-		"  --pin-dir DIR   where the data path is pinned (default %s)\n"
-		"  -v, --verbose   more detail, libbpf's messages too\n"
-		"  -q, --quiet     warnings and errors only\n"
-		"  -h, --help      this help; synlimit COMMAND --help for one command\n"
-		"  -V, --version   version and ABI\n\n"
-		"Exit status: 0 success, 1 runtime failure, 2 bad usage or invalid input.\n"
-		"See synlimit(8) and synlimit.limits(5).\n",
-		PIN_DIR_DEFAULT);
+	fprintf(out, "\nOptions:\n");
+	opt_print_help(out, global_options, &global_defaults);
+	fprintf(out, "\nExit status: 0 success, 1 runtime failure, 2 bad usage or invalid input.\n"
+		     "See synlimit(8) and synlimit.limits(5).\n");
 }
 
 static void command_usage(const struct command *c, FILE *out)
 {
 	fprintf(out, "Usage: synlimit %s\n\n%s\n", c->usage, c->help);
+	if (c->options[0].name || c->options[0].short_name) {
+		fprintf(out, "\nOptions:\n");
+		opt_print_help(out, c->options, c->defaults);
+	}
 }
 
 static int cmd_version(void)
@@ -520,177 +690,64 @@ static int cmd_version(void)
 	return 0;
 }
 
-static int parse_u32(const char *text, __u32 lo, __u32 hi, __u32 *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || v < lo || v > hi)
-		return -EINVAL;
-	*out = (__u32)v;
-	return 0;
-}
-
-enum {
-	OPT_PIN_DIR = 256,
-	OPT_JSON,
-	OPT_LIMITS,
-	OPT_MODE,
-	OPT_PERIOD,
-	OPT_DRY_RUN,
-	OPT_ALL,
-	OPT_MAX_SOURCES,
-	OPT_MAX_BLOCKED,
-};
-
 int main(int argc, char **argv)
 {
-	static const struct option long_opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "limits", required_argument, NULL, OPT_LIMITS },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "period", required_argument, NULL, OPT_PERIOD },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "max-sources", required_argument, NULL, OPT_MAX_SOURCES },
-		{ "max-blocked", required_argument, NULL, OPT_MAX_BLOCKED },
-		{},
-	};
-	struct options o = { .pin_dir = PIN_DIR_DEFAULT,
-			     .period_ns = 5 * NSEC_PER_SEC,
-			     .top_n = 10 };
+	_Alignas(max_align_t) unsigned char cmd_opts[128] = { 0 };
+	struct opt_table tables[2] = { { global_options, &g, 0 } };
 	const struct command *cmd = NULL;
-	int c, help = 0, nargs;
-	__u32 n;
+	int at = command_index(argc, argv), first, nargs, err;
+	char bad[64];
 
-	while ((c = getopt_long(argc, argv, "hVvqn:", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			help = 1;
-			break;
-		case 'V':
-			return cmd_version();
-		case 'v':
-			log_level = LOG_DEBUG;
-			break;
-		case 'q':
-			log_level = LOG_WARN;
-			break;
-		case 'n':
-			if (parse_u32(optarg, 1, 1000000, &n)) {
-				pr_warn("-n takes a number from 1 to 1000000, not '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			o.top_n = (int)n;
-			o.given |= O_TOP_N;
-			break;
-		case OPT_PIN_DIR:
-			if (optarg[0] != '/' || strlen(optarg) > 200) {
-				pr_warn("--pin-dir takes an absolute path (at most 200 bytes)\n");
-				return EXIT_USAGE;
-			}
-			o.pin_dir = optarg;
-			break;
-		case OPT_JSON:
-			o.json = 1;
-			o.given |= O_JSON;
-			break;
-		case OPT_LIMITS:
-			o.limits = optarg;
-			o.given |= O_LIMITS;
-			break;
-		case OPT_MODE:
-			o.given |= O_MODE;
-			if (!strcmp(optarg, "auto") || !strcmp(optarg, "native") ||
-			    !strcmp(optarg, "generic")) {
-				o.xdp_mode = optarg[0] == 'a'	? XDP_MODE_AUTO
-					     : optarg[0] == 'n' ? XDP_MODE_NATIVE
-								: XDP_MODE_GENERIC;
-				o.xdp_mode_set = 1;
-			} else if (!strcmp(optarg, "strict") || !strcmp(optarg, "leaky")) {
-				o.leaky = optarg[0] == 'l';
-				o.bare_mode_set = 1;
-			} else {
-				pr_warn("--mode takes auto, native or generic (XDP), or strict or "
-					"leaky (bare-number limits), not '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_PERIOD:
-			if (parse_duration(optarg, &o.period_ns) || o.period_ns < PERIOD_MIN_NS ||
-			    o.period_ns > PERIOD_MAX_NS || o.period_ns % NSEC_PER_MSEC) {
-				pr_warn(
-				    "--period takes whole milliseconds from 1ms to 1d (e.g. 5s), "
-				    "not '%s'\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			o.period_set = 1;
-			o.given |= O_PERIOD;
-			break;
-		case OPT_DRY_RUN:
-			o.dry_run = 1;
-			o.given |= O_DRY_RUN;
-			break;
-		case OPT_ALL:
-			o.all = 1;
-			o.given |= O_ALL;
-			break;
-		case OPT_MAX_SOURCES:
-		case OPT_MAX_BLOCKED:
-			if (parse_u32(optarg, 64, 1U << 26, &n)) {
-				pr_warn("--max-%s takes a number from 64 to 67108864, not '%s'\n",
-					c == OPT_MAX_SOURCES ? "sources" : "blocked", optarg);
-				return EXIT_USAGE;
-			}
-			*(c == OPT_MAX_SOURCES ? &o.max_sources : &o.max_blocked) = n;
-			o.given |= O_SIZES;
-			break;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	log_libbpf_init();
-	if (optind < argc) {
-		cmd = find_command(argv[optind]);
+	g = global_defaults;
+	if (at) {
+		cmd = find_command(argv[at]);
 		if (!cmd) {
-			pr_warn("unknown command '%s'\n", argv[optind]);
+			pr_warn("unknown command '%s'\n", argv[at]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		optind++;
+		if (cmd->opts_size > sizeof(cmd_opts)) { /* a new command's options outgrew it */
+			pr_warn("%s: its options need more than %zu bytes\n", cmd->name,
+				sizeof(cmd_opts));
+			return EXIT_RUNTIME;
+		}
+		memcpy(cmd_opts, cmd->defaults, cmd->opts_size);
+		tables[1] = (struct opt_table){ cmd->options, cmd_opts, 0 };
 	}
-	if (!cmd) {
-		usage(help ? stdout : stderr);
-		return help ? 0 : EXIT_USAGE;
-	}
-	if (help) {
-		command_usage(cmd, stdout);
-		return 0;
-	}
-	/* options the command does not take are a usage error, not ignored */
-	if (o.given & ~cmd->takes) {
-		pr_warn("%s: an option given does not apply to it\n", cmd->name);
+	err = opt_parse(argc, argv, tables, cmd ? 2 : 1, &first, bad, sizeof(bad));
+	if (err == -ENOENT && cmd && option_known(bad[1] == '-' ? bad + 2 : NULL, bad[1]) >= 0) {
+		/* options the command does not take are a usage error, not ignored */
+		pr_warn("%s: %s does not apply to it\n", cmd->name, bad);
 		command_usage(cmd, stderr);
 		return EXIT_USAGE;
 	}
-	if (o.xdp_mode_set && strcmp(cmd->name, "attach")) {
-		pr_warn("%s: --mode auto|native|generic applies to attach only\n", cmd->name);
+	if (err == -ENOENT)
+		pr_warn("unknown option '%s'\n", bad);
+	if (err) {
+		if (err == -ENOENT)
+			usage(stderr);
 		return EXIT_USAGE;
 	}
-	nargs = argc - optind;
+	if (g.version)
+		return cmd_version();
+	log_level = (enum log_level)g.log_level;
+	log_libbpf_init();
+	if (!cmd) {
+		usage(g.help ? stdout : stderr);
+		return g.help ? 0 : EXIT_USAGE;
+	}
+	if (g.help) {
+		command_usage(cmd, stdout);
+		return 0;
+	}
+	/* what getopt left, in order: [--] COMMAND ARGS... */
+	if (first < argc && !strcmp(argv[first], "--"))
+		first++;
+	nargs = argc - first - 1;
 	if (nargs < cmd->min_args || nargs > cmd->max_args) {
 		command_usage(cmd, stderr);
 		return EXIT_USAGE;
 	}
-	return cmd->run(&o, nargs, argv + optind);
+	return cmd->run(
+	    &(struct invocation){ cmd, cmd_opts, tables[1].given, nargs, argv + first + 1 });
 }

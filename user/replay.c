@@ -17,6 +17,7 @@
 #include "replay.h"
 #include "stats.h"
 #include "synlimit.skel.h"
+#include "util.h"
 
 /* BPF_PROG_TEST_RUN takes one page less XDP headroom and tailroom. */
 #define TEST_RUN_MAX 3500
@@ -150,7 +151,7 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 
 	json_init(&j, stdout);
 	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1) {
-		__u64 now = (__u64)hdr->ts.tv_sec * 1000000000ULL + (__u64)hdr->ts.tv_usec;
+		__u64 now = (__u64)hdr->ts.tv_sec * NSEC_PER_SEC + (__u64)hdr->ts.tv_usec;
 		size_t len = hdr->caplen < sizeof(frame) ? hdr->caplen : sizeof(frame);
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .repeat = 1);
 		enum synlimit_stat class = STAT_BAD_L2_TRUNC, outcome = STAT_MAX;

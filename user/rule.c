@@ -2,26 +2,17 @@
 /*
  * Compile a limit into struct rule: the constants that let the XDP program
  * do its rate math without division on the hot path. 128-bit arithmetic
- * here, so nothing the data path computes can overflow.
+ * here, so nothing the data path computes can overflow. format_rule turns
+ * a compiled rule back into the words of a limits file.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include "addr.h"
+#include "clock.h"
 #include "rule.h"
 
 typedef unsigned __int128 u128;
-
-void prefix_mask(union synlimit_addr *mask, unsigned int prefix)
-{
-	unsigned int i;
-
-	memset(mask, 0, sizeof(*mask));
-	for (i = 0; i < 16 && prefix; i++) {
-		unsigned int bits = prefix < 8 ? prefix : 8;
-
-		mask->u8[i] = (__u8)(0xff00 >> bits);
-		prefix -= bits;
-	}
-}
 
 static unsigned int floor_log2(__u64 v)
 {
@@ -118,4 +109,49 @@ int rule_compile(const struct limit_spec *spec, struct rule *rule, const char **
 	if (spec->algo == ALGO_BUCKET)
 		return compile_bucket(spec, rule, err);
 	return 0;
+}
+
+char *format_rule(const struct rule *rule, char *buf, size_t size)
+{
+	char period[32], block[32];
+	__u64 milli = (rule->limit_q16 * 1000 + 32768) >> 16;
+	int used;
+
+	if (rule->action != RULE_LIMIT) {
+		snprintf(buf, size, "%s%s", rule->action == RULE_ALLOW ? "allow" : "deny",
+			 rule->flags & RULE_F_DRY_RUN ? " dry-run" : "");
+		return buf;
+	}
+	format_duration(rule->period_ns, period, sizeof(period));
+	if (milli % 1000) {
+		char frac[8];
+		int end =
+		    snprintf(frac, sizeof(frac), "%03llu", (unsigned long long)(milli % 1000));
+
+		while (end > 1 && frac[end - 1] == '0') /* 2.5, not 2.500 */
+			frac[--end] = '\0';
+		used = snprintf(buf, size, "%llu.%s/%s", (unsigned long long)(milli / 1000), frac,
+				period);
+	} else
+		used = snprintf(buf, size, "%llu/%s", (unsigned long long)(milli / 1000), period);
+	if (rule->algo == ALGO_BUCKET) {
+		unsigned __int128 t =
+		    (unsigned __int128)rule->interval_ns << 32 | rule->interval_frac;
+		unsigned __int128 tau =
+		    (unsigned __int128)rule->tolerance_ns << 32 | rule->tolerance_frac;
+
+		used += snprintf(buf + used, size - used, " bucket burst=%llu",
+				 (unsigned long long)(tau / t + 1));
+	}
+	used += snprintf(buf + used, size - used, " %s",
+			 rule->flags & RULE_F_LEAKY ? "leaky" : "strict");
+	if (rule->block_ns)
+		used += snprintf(buf + used, size - used, " block=%s",
+				 format_duration(rule->block_ns, block, sizeof(block)));
+	if (rule->per_prefix != 128)
+		used += snprintf(buf + used, size - used, " per=/%u",
+				 rule->per_prefix >= 96 ? rule->per_prefix - 96 : rule->per_prefix);
+	if (rule->flags & RULE_F_DRY_RUN)
+		snprintf(buf + used, size - used, " dry-run");
+	return buf;
 }

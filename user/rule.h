@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* A limit as written in a limits file, and its compilation to struct rule. */
+/* A limit as written in a limits file, its compilation to struct rule, and back. */
 #ifndef SYNLIMIT_RULE_H
 #define SYNLIMIT_RULE_H
 
 #include <linux/types.h>
+#include <stddef.h>
 #include "synlimit/abi.h"
+#include "util.h"
 
-#define NSEC_PER_MSEC	1000000ULL
-#define NSEC_PER_SEC	1000000000ULL
 #define PERIOD_MIN_NS	NSEC_PER_MSEC
-#define PERIOD_MAX_NS	(86400ULL * NSEC_PER_SEC)
+#define PERIOD_MAX_NS	NSEC_PER_DAY
 #define BLOCK_MAX_NS	(7 * PERIOD_MAX_NS)
 #define LIMIT_MAX_MILLI (1000000000ULL * 1000) /* 10^9 per period */
 
@@ -33,7 +33,7 @@ struct limit_spec {
  */
 int rule_compile(const struct limit_spec *spec, struct rule *rule, const char **err);
 
-/* 128-bit mask of the top `prefix` bits, in network byte order. */
-void prefix_mask(union synlimit_addr *mask, unsigned int prefix);
+/* The inverse: a rule's limit as written ("5/5s strict", "allow", ...). */
+char *format_rule(const struct rule *rule, char *buf, size_t size);
 
 #endif /* SYNLIMIT_RULE_H */

@@ -72,3 +72,24 @@ out:
 	free(values);
 	return err;
 }
+
+void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum)
+{
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = STAT_CLASS_FIRST; i <= STAT_CLASS_LAST; i++)
+		sum->packets += c[i];
+	for (i = STAT_MALFORMED_DROP_FIRST; i <= STAT_MALFORMED_DROP_LAST; i++)
+		sum->malformed += c[i];
+	sum->syn = c[STAT_SYN];
+	sum->dropped = sum->malformed + c[STAT_SYN_DROP_DENY] + c[STAT_SYN_DROP_LIMIT] +
+		       c[STAT_SYN_DROP_BLOCK];
+}
+
+__u64 stats_evicted(__u64 inserts, __u64 deletes, long entries)
+{
+	__s64 evicted = (__s64)inserts - (__s64)deletes - entries;
+
+	return evicted < 0 ? 0 : (__u64)evicted;
+}

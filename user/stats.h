@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* The per-CPU counters of the XDP program: names and summing. */
+/* The per-CPU counters of the XDP program: names, summing, what they add up to. */
 #ifndef SYNLIMIT_STATS_H
 #define SYNLIMIT_STATS_H
 
@@ -8,6 +8,19 @@
 
 /* Stable name of a counter, as printed by `stats` and used as JSON key. */
 const char *stat_name(enum synlimit_stat stat);
+
+/* What the counters add up to. */
+struct stats_summary {
+	__u64 packets;	 /* every class */
+	__u64 syn;	 /* connection attempts */
+	__u64 dropped;	 /* malformed and dropped, or refused attempts */
+	__u64 malformed; /* the malformed classes that are dropped */
+};
+void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum);
+
+/* Entries a table lost to LRU eviction: what was inserted and not deleted
+ * but is not there (0 while an insert on another CPU is not yet counted). */
+__u64 stats_evicted(__u64 inserts, __u64 deletes, long entries);
 
 /* Sum the per-CPU stats map into out[STAT_MAX]. Returns 0 or -errno. */
 int stats_read(int stats_fd, __u64 out[STAT_MAX]);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* synlimit watch: each block and unblock event as a text line or a JSON line. */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "addr.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "report.h"
@@ -32,30 +35,19 @@ static int on_event(void *ctx, void *data, size_t size)
 	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
 	format_mono_time(ev->time_ns, when, sizeof(when));
 	addr_format(&ev->addr, ev->prefixlen, addr, sizeof(addr));
-	snprintf(origin, sizeof(origin), "%s:%u", config.limits_path[0] ? config.limits_path : "?",
-		 ev->line);
+	format_rule_origin(&config, ev->line, origin, sizeof(origin));
 	if (w->json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_object_begin(&j);
-		json_key(&j, "time");
-		json_string(&j, when);
-		json_key(&j, "event");
-		json_string(&j, type);
-		json_key(&j, "addr");
-		json_string(&j, addr);
-		json_key(&j, "rule");
-		json_string(&j, origin);
-		json_key(&j, "rate");
-		if (ev->rate_q16)
-			json_double(&j, (double)ev->rate_q16 / 65536);
-		else
-			json_null(&j);
-		json_key(&j, "drops");
-		json_u64(&j, ev->drops);
-		json_key(&j, "dry_run");
-		json_bool(&j, ev->dry_run);
+		json_string_field(&j, "time", when);
+		json_string_field(&j, "event", type);
+		json_string_field(&j, "addr", addr);
+		json_string_field(&j, "rule", origin);
+		json_double_field(&j, "rate", ev->rate_q16 ? (double)ev->rate_q16 / 65536 : NAN);
+		json_u64_field(&j, "drops", ev->drops);
+		json_bool_field(&j, "dry_run", ev->dry_run);
 		json_object_end(&j);
 		json_end_line(&j);
 	} else {
@@ -70,9 +62,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int watch_run(const struct loaded *l, int json)
+int watch_run(const struct loaded *l, const struct report_options *opts)
 {
-	struct watcher w = { .l = l, .json = json };
+	struct watcher w = { .l = l, .json = opts->json };
 	struct ring_buffer *rb;
 	struct pollfd fds[2];
 	sigset_t mask;
@@ -96,7 +88,7 @@ int watch_run(const struct loaded *l, int json)
 	}
 	fds[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	if (!json)
+	if (!opts->json)
 		fprintf(stderr, "watching block/unblock events (Ctrl-C to stop)\n");
 	for (;;) {
 		if (poll(fds, 2, -1) < 0) {

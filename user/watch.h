@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* synlimit watch: block and unblock events from the ring buffer. */
+/* synlimit watch: block and unblock events from the ring buffer, as text or JSON lines. */
 #ifndef SYNLIMIT_WATCH_H
 #define SYNLIMIT_WATCH_H
 
 #include "loader.h"
+#include "report.h"
 
 /* Print events until SIGINT or SIGTERM. Returns 0 or -errno. */
-int watch_run(const struct loaded *l, int json);
+int watch_run(const struct loaded *l, const struct report_options *opts);
 
 #endif /* SYNLIMIT_WATCH_H */

@@ -9,14 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "util.h"
 #include "xdp.h"
-
-static int link_pin_path(char *buf, size_t size, const char *pin_dir, __u32 ifindex)
-{
-	int n = snprintf(buf, size, "%s/link_%u", pin_dir, ifindex);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
 
 static int link_info(int link_fd, struct bpf_link_info *info)
 {
@@ -70,7 +64,7 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 		pr_warn("%s: no such interface\n", ifname);
 		return -ENODEV;
 	}
-	err = link_pin_path(path, sizeof(path), l->pin_dir, ifindex);
+	err = pin_path(path, sizeof(path), l->pin_dir, "link_%u", ifindex);
 	if (err)
 		return err;
 
@@ -135,7 +129,7 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 int xdp_detach(const char *pin_dir, __u32 ifindex)
 {
 	char path[PATH_MAX];
-	int link_fd, err = link_pin_path(path, sizeof(path), pin_dir, ifindex);
+	int link_fd, err = pin_path(path, sizeof(path), pin_dir, "link_%u", ifindex);
 
 	if (err)
 		return err;
@@ -167,7 +161,7 @@ int xdp_list(const char *pin_dir, struct xdp_iface *out, int max)
 
 		if (strncmp(de->d_name, "link_", 5))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name) >= (int)sizeof(path))
+		if (pin_path(path, sizeof(path), pin_dir, "%s", de->d_name))
 			continue;
 		fd = bpf_obj_get(path);
 		if (fd < 0)

@@ -72,6 +72,9 @@ enum synlimit_stat {
 #define STAT_CLASS_LAST	 STAT_BAD_FLAGS
 #define STAT_SYN_FIRST	 STAT_SYN_NO_RULE
 #define STAT_SYN_LAST	 STAT_SYN_NO_STATE
+/* The malformed classes whose packets are dropped (README "Classification"). */
+#define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
+#define STAT_MALFORMED_DROP_LAST  STAT_BAD_FLAGS
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit
  * member: 4-byte alignment keeps the address right after rule_key's

@@ -44,8 +44,8 @@ EOF
 setup() {
 	case $1 in
 	bare) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_drop ;;
-	synlimit-native) sl -q attach s0 --mode native --limits "$WORK/limits" --max-sources 1048576 ;;
-	synlimit-generic) sl -q attach s0 --mode generic --limits "$WORK/limits" --max-sources 1048576 ;;
+	synlimit-native) sl -q attach s0 --xdp-mode native --limits "$WORK/limits" --max-sources 1048576 ;;
+	synlimit-generic) sl -q attach s0 --xdp-mode generic --limits "$WORK/limits" --max-sources 1048576 ;;
 	nftables)
 		in_server nft -f - <<'EOF'
 table inet synbench {

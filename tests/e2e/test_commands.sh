@@ -39,7 +39,9 @@ live_table() {
 expect_rc "attach with no interface" 2 sl attach
 expect_rc "attach to an interface that does not exist" 2 sl attach nosuch0
 expect_out "  ...says so" "nosuch0: no such interface"
-expect_rc "--mode with a bad value" 2 sl attach s0 --mode fast
+expect_rc "--xdp-mode with a bad value" 2 sl attach s0 --xdp-mode fast
+expect_rc "--mode native is a usage error" 2 sl attach s0 --mode native
+expect_out "  ...that names --xdp-mode" "the XDP attach mode is --xdp-mode auto|native|generic"
 expect_rc "an option the command does not take" 2 sl stats --limits "$WORK/a.limits"
 expect_rc "attach with a bad limits file" 2 sl attach s0 --limits "$WORK/bad.limits"
 expect_out "  ...names the bad line" "bad.limits:2: unknown word 'fast'"
@@ -58,7 +60,7 @@ expect_eq "ip link sees our program on s0" "$(json .program_id <"$WORK/status.js
 	"$(in_server ip -j link show s0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')"
 expect_rc "attach again is idempotent" 0 sl attach s0
 expect_out "  ...and says so" "s0: already attached"
-expect_rc "attach again in generic mode is refused" 1 sl attach s0 --mode generic
+expect_rc "attach again in generic mode is refused" 1 sl attach s0 --xdp-mode generic
 expect_out "  ...saying why" "already attached in native mode"
 
 # ---- an unprivileged user gets a clear refusal ----
@@ -218,7 +220,7 @@ expect_rc "attach with the default pin dir, no bpffs mounted: mounts one" 0 \
 		[ ! -e /sys/fs/bpf/synlimit ]"
 
 # ---- generic mode ----
-expect_rc "attach --mode generic" 0 sl attach s0 --mode generic --limits "$WORK/a.limits"
+expect_rc "attach --xdp-mode generic" 0 sl attach s0 --xdp-mode generic --limits "$WORK/a.limits"
 expect_eq "status: generic" "generic" "$(sl --json status | json .interfaces.0.mode)"
 expect_rc "detach --all" 0 sl detach --all
 expect_rc "detach when nothing is attached" 1 sl detach s0

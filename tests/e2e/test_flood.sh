@@ -194,7 +194,7 @@ expect_eq "detach leaves no program on s0 and no pins" "none no" \
 # a veth with no native program receives XDP_TX frames only with NAPI (GRO) on
 if command -v ethtool >/dev/null 2>&1; then
 	in_server ethtool -K s0 gro on >/dev/null 2>&1
-	expect_rc "attach --mode generic" 0 sl attach s0 --mode generic --limits "$WORK/limits"
+	expect_rc "attach --xdp-mode generic" 0 sl attach s0 --xdp-mode generic --limits "$WORK/limits"
 	expect_eq "status says generic" "generic" "$(sl --json status | json .interfaces.0.mode)"
 	snapshot
 	flood_to "$WORK/f" --src 198.18.6.6 --dst 198.18.0.2 -n 20000

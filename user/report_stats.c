@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* synlimit stats: the counters and what they add up to, as text or JSON. */
+#include <stdio.h>
+#include <string.h>
+#include "json.h"
+#include "log.h"
+#include "report.h"
+#include "stats.h"
+#include "table_dump.h"
+
+struct counters {
+	__u64 c[STAT_MAX];
+	struct stats_summary sum;
+	__u64 evicted_sources, evicted_blocked;
+};
+
+static void print_stats_json(const struct counters *s)
+{
+	struct json j;
+	int i;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_u64_field(&j, "packets", s->sum.packets);
+	json_u64_field(&j, "syn", s->sum.syn);
+	json_u64_field(&j, "passed", s->sum.packets - s->sum.dropped);
+	json_u64_field(&j, "dropped", s->sum.dropped);
+	json_key(&j, "dropped_by_reason");
+	json_object_begin(&j);
+	json_u64_field(&j, "limit", s->c[STAT_SYN_DROP_LIMIT]);
+	json_u64_field(&j, "block", s->c[STAT_SYN_DROP_BLOCK]);
+	json_u64_field(&j, "deny", s->c[STAT_SYN_DROP_DENY]);
+	json_u64_field(&j, "malformed", s->sum.malformed);
+	json_object_end(&j);
+	json_u64_field(&j, "would_drop", s->c[STAT_SYN_WOULD_DROP]);
+	json_key(&j, "evictions");
+	json_object_begin(&j);
+	json_u64_field(&j, "sources", s->evicted_sources);
+	json_u64_field(&j, "blocked", s->evicted_blocked);
+	json_object_end(&j);
+	json_key(&j, "counters");
+	json_object_begin(&j);
+	for (i = 0; i < STAT_MAX; i++)
+		json_u64_field(&j, stat_name(i), s->c[i]);
+	json_object_end(&j);
+	json_object_end(&j);
+	json_end_line(&j);
+}
+
+static void print_stats_plain(const struct counters *s)
+{
+	int i;
+
+	printf("%-22s %llu\n", "packets", (unsigned long long)s->sum.packets);
+	printf("%-22s %llu\n", "passed", (unsigned long long)(s->sum.packets - s->sum.dropped));
+	printf("%-22s %llu (limit %llu, block %llu, deny %llu, malformed %llu)\n", "dropped",
+	       (unsigned long long)s->sum.dropped, (unsigned long long)s->c[STAT_SYN_DROP_LIMIT],
+	       (unsigned long long)s->c[STAT_SYN_DROP_BLOCK],
+	       (unsigned long long)s->c[STAT_SYN_DROP_DENY], (unsigned long long)s->sum.malformed);
+	printf("%-22s %llu\n", "would_drop (dry-run)",
+	       (unsigned long long)s->c[STAT_SYN_WOULD_DROP]);
+	printf("%-22s sources %llu, blocked %llu\n", "evictions",
+	       (unsigned long long)s->evicted_sources, (unsigned long long)s->evicted_blocked);
+	printf("\n");
+	for (i = 0; i < STAT_MAX; i++) {
+		if (i == STAT_SYN_FIRST || i == STAT_SOURCE_INSERTS)
+			printf("\n");
+		printf("%-22s %llu\n", stat_name(i), (unsigned long long)s->c[i]);
+	}
+}
+
+int report_stats(const struct loaded *l, const struct report_options *opts)
+{
+	struct counters s;
+	long sources, blocked;
+	int err = stats_read(l->stats_fd, s.c);
+
+	if (err) {
+		pr_warn("cannot read the counters: %s\n", strerror(-err));
+		return err;
+	}
+	stats_summarize(s.c, &s.sum);
+	sources =
+	    table_count(l->sources_fd, sizeof(struct source_key), sizeof(struct source_state));
+	blocked =
+	    table_count(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state));
+	/* the sources table is never deleted from: what left it was evicted */
+	s.evicted_sources = stats_evicted(s.c[STAT_SOURCE_INSERTS], 0, sources);
+	s.evicted_blocked =
+	    stats_evicted(s.c[STAT_BLOCKED_INSERTS], s.c[STAT_BLOCKED_DELETES], blocked);
+	if (opts->json)
+		print_stats_json(&s);
+	else
+		print_stats_plain(&s);
+	return 0;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Reading the pinned tables while the data path writes them: whole hash
+ * maps by batches, and the blocked and sources tables merged into one
+ * source_view per source.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "limit_table.h"
+#include "table_dump.h"
+
+int table_dump(int fd, size_t key_size, size_t value_size, struct table_dump *out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), batch_token[4], count;
+	size_t cap, limit;
+	int first = 1, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	limit = 2 * (size_t)info.max_entries + 1024;
+	cap = 4096;
+	out->keys = malloc(cap * key_size);
+	out->values = malloc(cap * value_size);
+	if (!out->keys || !out->values)
+		return -ENOMEM;
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		if (out->count + 4096 > cap) {
+			void *k, *v;
+
+			cap *= 2;
+			k = realloc(out->keys, cap * key_size);
+			if (k)
+				out->keys = k;
+			v = realloc(out->values, cap * value_size);
+			if (v)
+				out->values = v;
+			if (!k || !v)
+				return -ENOMEM;
+		}
+		count = 4096;
+		err = bpf_map_lookup_batch(fd, first ? NULL : batch_token, batch_token,
+					   (char *)out->keys + out->count * key_size,
+					   (char *)out->values + out->count * value_size, &count,
+					   &opts);
+		first = 0;
+		if (err && errno != ENOENT)
+			return -errno;
+		out->count += count;
+		if (err || out->count >= limit) /* ENOENT: the last batch */
+			return 0;
+	}
+}
+
+void table_dump_free(struct table_dump *d)
+{
+	free(d->keys);
+	free(d->values);
+}
+
+long table_count(int fd, size_t key_size, size_t value_size)
+{
+	struct table_dump d;
+	long n;
+	int err = table_dump(fd, key_size, value_size, &d);
+
+	n = err ? err : (long)d.count;
+	table_dump_free(&d);
+	return n;
+}
+
+__u32 table_max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+int source_rule_live(int table_fd, const union synlimit_addr *addr, struct rule *rule)
+{
+	struct rule_key key = { .prefixlen = 128, .addr = *addr };
+
+	return table_fd >= 0 && !bpf_map_lookup_elem(table_fd, &key, rule);
+}
+
+static int cmp_source_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct source_key));
+}
+
+int source_views_load(const struct loaded *l, int with_sources, __u64 now, struct source_view **out,
+		      size_t *n)
+{
+	struct table_dump blocked = { 0 }, sources = { 0 };
+	struct source_key *sorted_blocked = NULL;
+	struct source_view *views;
+	size_t i, k = 0;
+	int table = limit_table_live(l->tables_fd), err;
+
+	*out = NULL;
+	*n = 0;
+	err = table_dump(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state),
+			 &blocked);
+	if (!err && with_sources)
+		err = table_dump(l->sources_fd, sizeof(struct source_key),
+				 sizeof(struct source_state), &sources);
+	views = err ? NULL : calloc(blocked.count + sources.count + 1, sizeof(*views));
+	if (!views) {
+		err = err ? err : -ENOMEM;
+		goto out;
+	}
+	sorted_blocked = malloc((blocked.count ? blocked.count : 1) * sizeof(struct source_key));
+	if (!sorted_blocked) {
+		free(views);
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(sorted_blocked, blocked.keys, blocked.count * sizeof(struct source_key));
+	qsort(sorted_blocked, blocked.count, sizeof(struct source_key), cmp_source_key);
+	for (i = 0; i < blocked.count + sources.count; i++) {
+		int in_blocked = i < blocked.count;
+		const struct source_key *key =
+		    in_blocked ? (struct source_key *)blocked.keys + i
+			       : (struct source_key *)sources.keys + (i - blocked.count);
+		struct blocked_state blk = { 0 };
+		struct source_view *v = &views[k];
+
+		/* a blocked source's entry in the sources table is its stale
+		 * pre-block copy: the blocked table holds the live one */
+		if (!in_blocked && bsearch(key, sorted_blocked, blocked.count,
+					   sizeof(struct source_key), cmp_source_key))
+			continue;
+		if (in_blocked)
+			blk = ((struct blocked_state *)blocked.values)[i];
+		else
+			blk.state = ((struct source_state *)sources.values)[i - blocked.count];
+		v->addr = key->addr;
+		v->prefixlen = key->prefixlen;
+		v->in_blocked = in_blocked;
+		v->has_rule = source_rule_live(table, &key->addr, &v->rule);
+		source_view_compute(v, &blk, now);
+		k++;
+	}
+	*out = views;
+	*n = k;
+out:
+	free(sorted_blocked);
+	if (table >= 0)
+		close(table);
+	table_dump_free(&blocked);
+	table_dump_free(&sources);
+	return err;
+}

@@ -2,6 +2,7 @@
 #
 # make          build build/synlimit (XDP object embedded via a bpftool skeleton)
 # make test     install missing packages, build, run every test
+#               (TESTS="rate flood": only those, named as tests/run.sh prints them)
 # make demo     install missing packages, build, run the demo in namespaces
 # make bench    benchmarks, report in build/bench/report.md
 # make check    clang-format and cppcheck, both must be clean
@@ -15,8 +16,14 @@ BUILD    := build
 CLANG    ?= clang
 LLVM_STRIP ?= llvm-strip
 BPFTOOL  ?= bpftool
+# make CC=gcc (or CC in the environment) is respected; make's own default is not
+ifeq ($(origin CC),default)
 CC       := clang
-ARCH_INC := /usr/include/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+endif
+# The system include directories clang searches (asm/types.h lives in a
+# multiarch one), handed to the BPF target, which searches none by itself.
+BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 ifeq ($(V),1)
 Q :=
@@ -28,11 +35,13 @@ endif
 
 # Debian packages: building, testing, the demo.
 DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
-DEPS_TEST  := iproute2 libclang-rt-14-dev python3 nftables iptables ethtool util-linux
+DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux
+# The sanitizer and libFuzzer runtimes of the clang in use (its major version).
+DEPS_CLANG_RT = libclang-rt-$$($(CLANG) -dumpversion | cut -d. -f1)-dev
 DEPS_CHECK := clang-format cppcheck
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
-	-Iinclude -I$(ARCH_INC)
+	-Iinclude $(BPF_SYS_INC)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
 LDLIBS  := -lbpf -lelf -lz -lpcap -lm
@@ -49,7 +58,9 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
 	include/synlimit/abi.h include/synlimit/rate.h
 
-TEST_BINS := $(BUILD)/tests/test_rate $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter \
+# host unit tests: one program per tests/unit/*.c, no BPF, no root
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+TEST_BINS := $(UNIT_TESTS) $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter \
 	$(BUILD)/tests/test_replay
 
 .PHONY: all test demo bench check format fuzz deps clean
@@ -77,6 +88,7 @@ endef
 
 deps:
 	$(Q)sh tests/tools/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	$(Q)sh tests/tools/install-deps.sh $(DEPS_CLANG_RT)
 
 $(BUILD) $(BUILD)/user $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -119,8 +131,9 @@ $(BUILD)/synflood: tests/tools/synflood.c tests/prog/pkt.c tests/prog/pkt.h $(BU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/prog $< tests/prog/pkt.c $(LDLIBS) -o $@
 
-# Host unit tests of the rate math: no BPF, no root.
-$(BUILD)/tests/test_rate: tests/unit/test_rate.c tests/lib/check.h tests/lib/rng.h $(ABI_HDRS) $(LIB_OBJS) | $(BUILD)/tests
+# Host unit tests (rate math, what reports compute): no BPF, no root.
+$(UNIT_TESTS): $(BUILD)/tests/%: tests/unit/%.c tests/lib/check.h tests/lib/rng.h $(ABI_HDRS) \
+		$(USER_HDRS) $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) -o $@
 
@@ -157,7 +170,7 @@ $(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/
 FUZZ_SRCS := user/limits_file.c user/addr.c user/rule.c user/clock.c
 $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $(ABI_HDRS) | $(BUILD)/tests
 	$(call msg,CC-FUZZ,$@)
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iuser \
+	$(Q)$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iuser \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		$< $(FUZZ_SRCS) -o $@
 
@@ -165,7 +178,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
 		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog \
 		$(BUILD)/bench_parts.bpf.o
-	$(Q)sh tests/run.sh
+	$(Q)TESTS="$(TESTS)" sh tests/run.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o \

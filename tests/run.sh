@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Run every test program and script; each prints PASS:/FAIL:/SKIP: lines.
+# TESTS="test_rate flood.sh fuzz": only the tests so named (as "== NAME"
+# prints them, with or without the test_ prefix and the extension).
 # Ends with the line CI reads: "N passed, N failed, N skipped".
 # A program that dies without its summary counts as one more failure.
 set -u
@@ -8,10 +10,29 @@ cd "$(dirname "$0")/.." || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 crashed=0
+ran=""
+TESTS=${TESTS:-}
+
+# What a name is compared by: no test_ prefix, no extension, no "(...)".
+key() {
+	k=${1%% *}
+	k=${k#test_}
+	echo "${k%.*}"
+}
+
+wanted() {
+	[ -z "$TESTS" ] && return 0
+	for w in $TESTS; do
+		[ "$(key "$w")" = "$(key "$1")" ] && return 0
+	done
+	return 1
+}
 
 run() {
 	name=$1
 	shift
+	wanted "$name" || return 0
+	ran="$ran $(key "$name")"
 	echo "== $name"
 	"$@" >"$log.out" 2>&1
 	rc=$?
@@ -31,6 +52,12 @@ for t in tests/unit/test_*.sh tests/e2e/test_*.sh; do
 	[ -f "$t" ] && run "$(basename "$t")" sh "$t"
 done
 run "fuzz (limits parser)" sh tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
+for w in $TESTS; do
+	case " $ran " in
+	*" $(key "$w") "*) ;;
+	*) echo "FAIL: TESTS names '$w', and there is no such test" | tee -a "$log" ;;
+	esac
+done
 
 passed=$(grep -c '^PASS:' "$log")
 failed=$(($(grep -c '^FAIL:' "$log") + crashed))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The shared helpers of util.h that are functions. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

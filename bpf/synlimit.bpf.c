@@ -17,9 +17,13 @@ const volatile __u8 cfg_fixed_clock = 0;	       /* tests and replay supply the t
 const volatile __u64 cfg_event_interval_ns = 10000000; /* 100 events/s per CPU */
 const volatile __u64 cfg_event_burst = 64;
 
-/* The one place the program reads the time. With cfg_fixed_clock unset the
- * verifier sees a constant and removes the map read from the program. */
-static __always_inline __u64 clock_now(void)
+/*
+ * The one place the program reads the time. With cfg_fixed_clock unset the
+ * verifier sees a constant and removes the map read from the program.
+ * coarse: the time of the last tick (CLOCK_MONOTONIC_COARSE, a few ns where
+ * the exact clock costs about 30), for rules where a tick does not matter.
+ */
+static __always_inline __u64 clock_now(int coarse)
 {
 	if (cfg_fixed_clock) {
 		__u32 zero = 0;
@@ -27,7 +31,19 @@ static __always_inline __u64 clock_now(void)
 
 		return now ? *now : 0;
 	}
-	return bpf_ktime_get_ns();
+	return coarse ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
+}
+
+/*
+ * An ewma rule with a period of a second or more reads the coarse clock: a
+ * tick (4 ms at HZ=250) is at most 0.4% of its period, and the attempts of
+ * one tick then share one instant, where the rate step is an atomic add
+ * (see fast_attempt). A token bucket keeps the exact clock: its emission
+ * interval can be shorter than a tick.
+ */
+static __always_inline int rule_clock_coarse(const struct rule *rule)
+{
+	return rule->algo == ALGO_EWMA && rule->period_ns >= 1000000000ULL;
 }
 
 static __always_inline void count(struct synlimit_stats *st, enum synlimit_stat stat)
@@ -56,7 +72,7 @@ static __always_inline enum synlimit_stat over(const struct rule *rule, enum syn
 static __always_inline __u32 key_tag(const struct source_key *key)
 {
 	__u32 h = key->addr.u32[0] ^ key->addr.u32[1] ^ key->addr.u32[2] ^ key->addr.u32[3] ^
-		  key->prefixlen;
+		  ((__u32)key->scope << 8 | key->prefixlen);
 
 	return h * 0x9e3779b1U; /* Fibonacci hashing: the top bits mix every input bit */
 }
@@ -114,23 +130,108 @@ static __always_inline void emit_event(struct synlimit_stats *st, __u8 type,
 	count(st, STAT_EVENTS_SENT);
 }
 
+/*
+ * The rate step of a state other CPUs may be adding to (see fast_attempt),
+ * under the source's lock. The new rate is swapped in, and the adds that
+ * landed between our read and the swap are added back on top: they are
+ * attempts at an instant no later than ours, counted after our step as if
+ * at our instant (interval 0, +1 each), so no attempt is lost.
+ */
+static __always_inline int step_locked(struct source_state *state, const struct rule *rule,
+				       __u64 now)
+{
+	struct source_state next = *state;
+	__u64 seen = next.value;
+	int is_over;
+
+	is_over = rate_step(&next, rule, now);
+	if (next.value != seen) {
+		__u64 old = __sync_lock_test_and_set(&state->value, next.value);
+
+		if (old != seen)
+			__sync_fetch_and_add(&state->value, old - seen);
+	}
+	/* stamp_ns last: a CPU that sees the new stamp adds to the new rate */
+	state->shape = next.shape;
+	state->stamp_ns = next.stamp_ns;
+	return is_over;
+}
+
+enum fast_result {
+	FAST_NONE = 0, /* not an attempt at the state's instant: take the lock */
+	FAST_PASS,
+	FAST_OVER,
+};
+
+/*
+ * An ewma attempt at the instant of the last update (a flood within one
+ * tick of the coarse clock) adds exactly 1 to the rate, whatever the order
+ * of the attempts, so it needs no lock: strict adds atomically and the value
+ * the add returns decides, so two CPUs get exactly the verdicts of one;
+ * leaky adds only when under, by compare-and-swap. *rate is the rate this
+ * attempt saw, with its own 1 added where it counted.
+ */
+static __always_inline enum fast_result
+fast_attempt(struct source_state *state, const struct rule *rule, __u64 now, __u64 *rate)
+{
+	__u64 seen, next;
+
+	if (rule->algo != ALGO_EWMA || state->shape != rule->shape ||
+	    *(volatile __u64 *)&state->stamp_ns != now)
+		return FAST_NONE;
+	seen = *(volatile __u64 *)&state->value;
+	if (seen >= RATE_MAX_Q16 - Q16_ONE) /* saturated: the lock path clamps */
+		return FAST_NONE;
+	if (rule->flags & RULE_F_LEAKY) {
+		next = seen + Q16_ONE;
+		if (next >= rule->limit_q16) {
+			*rate = seen; /* leaky: a refused attempt leaves no trace */
+			return FAST_OVER;
+		}
+		if (__sync_val_compare_and_swap(&state->value, seen, next) != seen)
+			return FAST_NONE; /* another CPU moved it: decide under the lock */
+		*rate = next;
+		return FAST_PASS;
+	}
+	next = __sync_fetch_and_add(&state->value, Q16_ONE) + Q16_ONE;
+	*rate = next;
+	return next >= rule->limit_q16 ? FAST_OVER : FAST_PASS;
+}
+
 /* First drop: a copy of the state goes to the blocked table, out of reach
  * of the churn in the sources table, and is looked up first from now on. */
-static __always_inline void block_source(struct synlimit_stats *st, const struct source_key *key,
-					 const struct rule *rule, const struct blocked_state *blk,
-					 __u64 now)
+static __always_inline enum synlimit_stat first_drop(struct synlimit_stats *st,
+						     const struct rule *rule,
+						     const struct source_key *key,
+						     const struct source_state *state, __u64 now)
 {
-	if (!bpf_map_update_elem(&blocked_sources, key, blk, BPF_NOEXIST))
+	struct blocked_state moved = {
+		.state = *state,
+		.since_ns = now,
+		.hold_ns = now,
+		.drops = 1,
+	};
+
+	struct blocked_state *blk;
+
+	if (!bpf_map_update_elem(&blocked_sources, key, &moved, BPF_NOEXIST)) {
 		count(st, STAT_BLOCKED_INSERTS);
-	emit_event(st, EVENT_BLOCK, key, rule, blk, now);
+		emit_event(st, EVENT_BLOCK, key, rule, &moved, now);
+	} else {
+		/* another CPU blocked it at the same moment: one episode */
+		blk = bpf_map_lookup_elem(&blocked_sources, key);
+		if (blk)
+			__sync_fetch_and_add(&blk->drops, 1);
+	}
+	return over(rule, STAT_SYN_DROP_LIMIT);
 }
 
 /* First pass after drops: the state goes back to the sources table, written
  * in place (an update of an existing LRU key would free the element under
  * other CPUs' pointers), and the blocked entry is deleted. */
-static __always_inline void unblock_source(struct synlimit_stats *st, const struct source_key *key,
-					   const struct rule *rule, const struct blocked_state *blk,
-					   struct bpf_spin_lock *lock, __u64 now)
+static __always_inline enum synlimit_stat
+unblock_source(struct synlimit_stats *st, const struct source_key *key, const struct rule *rule,
+	       const struct blocked_state *blk, struct bpf_spin_lock *lock, __u64 now)
 {
 	struct source_state *state = bpf_map_lookup_elem(&sources, key);
 
@@ -145,60 +246,63 @@ static __always_inline void unblock_source(struct synlimit_stats *st, const stru
 	if (!bpf_map_delete_elem(&blocked_sources, key))
 		count(st, STAT_BLOCKED_DELETES);
 	emit_event(st, EVENT_UNBLOCK, key, rule, blk, now);
-}
-
-/* A source in the blocked table: inside its block window, or still over. */
-static __always_inline enum synlimit_stat
-limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct source_key *key,
-	      struct blocked_state *blk, __u32 tag, struct bpf_spin_lock *lock, __u64 now)
-{
-	struct blocked_state released;
-	int held = 0, is_over = 1, lost;
-
-	bpf_spin_lock(lock);
-	lost = blk->state.tag != tag;
-	if (!lost) {
-		/* signed: another CPU may have stamped hold_ns just after our now */
-		held = rule->block_ns && (__s64)(now - blk->hold_ns) < (__s64)rule->block_ns;
-		if (!held)
-			is_over = rate_step(&blk->state, rule, now);
-		if (is_over) {
-			if (blk->drops < ~0ULL)
-				blk->drops++;
-			if (!held && rule->block_ns)
-				blk->hold_ns = now;
-		} else {
-			released = *blk;
-		}
-	}
-	bpf_spin_unlock(lock);
-
-	if (lost) /* the entry was deleted and reused while we held it */
-		return STAT_SYN_NO_STATE;
-	if (held)
-		return over(rule, STAT_SYN_DROP_BLOCK);
-	if (is_over)
-		return over(rule, STAT_SYN_DROP_LIMIT);
-	unblock_source(st, key, rule, &released, lock, now);
 	return STAT_SYN_PASSED;
 }
 
-/* A source's first drop: its state, as the drop left it, goes to the blocked
- * table, and the drop is counted as the limit's. */
-static __always_inline enum synlimit_stat first_drop(struct synlimit_stats *st,
-						     const struct rule *rule,
-						     const struct source_key *key,
-						     const struct source_state *state, __u64 now)
+/* A drop of a blocked source: counted in its episode, and where the rule
+ * has a block window, the first drop after one starts the next. */
+static __always_inline enum synlimit_stat
+blocked_drop(const struct rule *rule, struct blocked_state *blk, int held, __u64 now)
 {
-	struct blocked_state moved = {
-		.state = *state,
-		.since_ns = now,
-		.hold_ns = now,
-		.drops = 1,
-	};
-
-	block_source(st, key, rule, &moved, now);
+	__sync_fetch_and_add(&blk->drops, 1);
+	if (held)
+		return over(rule, STAT_SYN_DROP_BLOCK);
+	if (rule->block_ns)
+		blk->hold_ns = now;
 	return over(rule, STAT_SYN_DROP_LIMIT);
+}
+
+/*
+ * A source in the blocked table: inside its block window, or still over.
+ * Neither needs the lock: a block window only reads hold_ns (the rate rests
+ * inside it), and an attempt at the instant of the last update is an add.
+ */
+static __always_inline enum synlimit_stat
+limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct source_key *key,
+	      struct blocked_state *blk, __u32 tag, __u64 now)
+{
+	struct blocked_state released;
+	struct bpf_spin_lock *lock;
+	enum fast_result fast;
+	__u64 rate;
+	int is_over;
+
+	if (blk->state.tag != tag) /* the entry was deleted and reused while we held it */
+		return STAT_SYN_NO_STATE;
+	/* signed: another CPU may have stamped hold_ns just after our now */
+	if (rule->block_ns &&
+	    (__s64)(now - *(volatile __u64 *)&blk->hold_ns) < (__s64)rule->block_ns)
+		return blocked_drop(rule, blk, 1, now);
+
+	fast = fast_attempt(&blk->state, rule, now, &rate);
+	if (fast == FAST_OVER)
+		return blocked_drop(rule, blk, 0, now);
+
+	lock = stripe_for(tag);
+	if (!lock)
+		return STAT_SYN_NO_STATE;
+	bpf_spin_lock(lock);
+	if (blk->state.tag != tag) {
+		bpf_spin_unlock(lock);
+		return STAT_SYN_NO_STATE;
+	}
+	is_over = fast == FAST_PASS ? 0 : step_locked(&blk->state, rule, now);
+	if (!is_over)
+		released = *blk;
+	bpf_spin_unlock(lock);
+	if (is_over)
+		return blocked_drop(rule, blk, 0, now);
+	return unblock_source(st, key, rule, &released, lock, now);
 }
 
 static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st,
@@ -209,15 +313,13 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	struct source_state *state, after;
 	struct bpf_spin_lock *lock;
 	struct blocked_state *blk;
+	enum fast_result fast;
 	int is_over = 0, lost;
+	__u64 rate;
 
 	blk = bpf_map_lookup_elem(&blocked_sources, key);
-	if (blk) {
-		lock = stripe_for(tag);
-		if (!lock)
-			return STAT_SYN_NO_STATE;
-		return limit_blocked(st, rule, key, blk, tag, lock, now);
-	}
+	if (blk)
+		return limit_blocked(st, rule, key, blk, tag, now);
 
 	state = bpf_map_lookup_elem(&sources, key);
 	if (!state) {
@@ -238,18 +340,30 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 			return STAT_SYN_NO_STATE;
 	}
 
+	if (state->tag != tag) /* evicted and reused for another source while we held it */
+		return STAT_SYN_NO_STATE;
+	fast = fast_attempt(state, rule, now, &rate);
+	if (fast == FAST_PASS)
+		return STAT_SYN_PASSED;
+	if (fast == FAST_OVER) {
+		after = *state;
+		after.stamp_ns = now;
+		after.value = rate;
+		return first_drop(st, rule, key, &after, now);
+	}
+
 	lock = stripe_for(tag);
 	if (!lock)
 		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
 	lost = state->tag != tag;
 	if (!lost) {
-		is_over = rate_step(state, rule, now);
+		is_over = step_locked(state, rule, now);
 		if (is_over)
 			after = *state;
 	}
 	bpf_spin_unlock(lock);
-	if (lost) /* evicted and reused for another source while we held it */
+	if (lost)
 		return STAT_SYN_NO_STATE;
 	if (!is_over)
 		return STAT_SYN_PASSED;
@@ -282,7 +396,7 @@ static __always_inline enum synlimit_stat limit_syn(struct synlimit_stats *st,
 	key.addr.u32[2] = src->u32[2] & rule->per_mask.u32[2];
 	key.addr.u32[3] = src->u32[3] & rule->per_mask.u32[3];
 	key.prefixlen = rule->per_prefix;
-	return limit_source(st, rule, &key, clock_now());
+	return limit_source(st, rule, &key, clock_now(rule_clock_coarse(rule)));
 }
 
 SEC("xdp")

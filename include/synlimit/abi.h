@@ -137,12 +137,15 @@ struct rule {
 
 /* Key of the per-source state: the source masked to the rule's
  * aggregation prefix. The prefix is part of the key so that host 198.18.5.0
- * and the aggregate 198.18.5.0/24 never share a state. */
+ * and the aggregate 198.18.5.0/24 never share a state. scope separates the
+ * states one source has under different rules: 0 for port-less rules. */
 struct source_key {
 	union synlimit_addr addr;
 	__u8 prefixlen;
-	__u8 pad[3];
+	__u8 pad;
+	__u16 scope;
 };
+_Static_assert(sizeof(struct source_key) == 20, "state key: 16-byte address, prefix, scope");
 
 /*
  * What the limiter remembers of a source, 24 bytes. The limit is not in
@@ -150,8 +153,11 @@ struct source_key {
  *   ewma:   stamp_ns = time of the last update, value = rate in Q16
  *   bucket: stamp_ns = theoretical arrival time (TAT), value = its Q32 fraction
  * tag is a 32-bit hash of the key: an LRU element can be reused for another
- * key while a CPU still holds a pointer to it, and the tag, checked under
- * the lock, tells that CPU it lost the element.
+ * key while a CPU still holds a pointer to it, and the tag tells that CPU it
+ * lost the element.
+ * An ewma attempt at the instant of stamp_ns only adds 1 to the rate, and
+ * CPUs do that with an atomic add, without the lock; whoever moves stamp_ns
+ * holds the lock and keeps the adds that land meanwhile (bpf/synlimit.bpf.c).
  */
 struct source_state {
 	__u64 stamp_ns;

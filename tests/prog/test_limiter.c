@@ -496,12 +496,14 @@ static void test_tables(void)
 
 /* ---- the program agrees with the host functions on random traces ---- */
 
-static void test_traces_match_host(struct env *env)
+/* ties: a third of the gaps are 0, attempts at one instant, which the
+ * program counts with atomic adds and no lock */
+static void test_traces_match_host(struct env *env, int ties)
 {
 	const int traces = 200, events = 60;
 	int t, e, mismatches = 0, overs = 0;
 
-	rng_state = 0x0ddba11cafef00dULL;
+	rng_state = ties ? 0x71e5a7011c0ffeeULL : 0x0ddba11cafef00dULL;
 
 	for (t = 0; t < traces; t++) {
 		__u64 limit_n = 1 + rng() % 50;
@@ -510,7 +512,7 @@ static void test_traces_match_host(struct env *env)
 		struct rule compiled;
 		struct source_state host = { 0 };
 		const char *err;
-		__u64 now = T0 + rng() % (1000 * SEC_NS);
+		__u64 now = T0 + rng() % (1000 * SEC_NS), last = now;
 		char src[32];
 
 		rule.spec.algo = t % 2 ? ALGO_BUCKET : ALGO_EWMA;
@@ -526,6 +528,9 @@ static void test_traces_match_host(struct env *env)
 			int want, got;
 
 			now += e % 7 == 6 ? spacing * (rng() % 20) : spacing * (rng() % 200) / 100;
+			if (ties && rng() % 3 == 0)
+				now = last;
+			last = now;
 			want = rate_step(&host, &compiled, now);
 			got = syn_at(env, src, now) == XDP_DROP;
 			overs += want;
@@ -539,69 +544,156 @@ static void test_traces_match_host(struct env *env)
 		}
 	}
 	check(mismatches == 0 && overs > 0,
-	      "%d random traces x %d SYNs through the program: verdicts identical to the host "
-	      "rate_step (%d drops; expected 0 mismatches, got %d)",
-	      traces, events, overs, mismatches);
+	      "%d random traces x %d SYNs%s through the program: verdicts identical to the "
+	      "host rate_step (%d drops; expected 0 mismatches, got %d)",
+	      traces, events, ties ? " (a third at the previous one's instant)" : "", overs,
+	      mismatches);
 }
 
 /* ---- two CPUs on one source ---- */
 
 struct hammer {
-	int prog_fd, cpu;
-	__u32 repeat;
+	struct env *env;
+	const char *src;
+	int cpu, batches, tick_every; /* tick_every: move the clock after each batch */
+	__u32 repeat;		      /* SYNs a batch */
 	int err;
 };
 
 static void *hammer_run(void *arg)
 {
 	struct hammer *h = arg;
-	struct pkt_spec spec = { .l3 = PKT_IPV4, .src = "198.18.200.1" };
+	struct pkt_spec spec = { .l3 = PKT_IPV4, .src = h->src };
 	__u8 frame[PKT_MAX];
 	size_t len = pkt_build(&spec, frame, sizeof(frame));
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
 		    .repeat = h->repeat);
 	cpu_set_t set;
+	int b;
 
 	CPU_ZERO(&set);
 	CPU_SET(h->cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		h->err = -errno;
-	else if (bpf_prog_test_run_opts(h->prog_fd, &opts))
-		h->err = -errno;
+	for (b = 0; b < h->batches && !h->err; b++) {
+		if (bpf_prog_test_run_opts(h->env->prog_fd, &opts))
+			h->err = -errno;
+		if (h->tick_every)
+			set_clock(h->env, T0 + (__u64)(b + 1) * h->tick_every);
+	}
 	return NULL;
+}
+
+/* Two threads on CPU 0 and 1, `batches` x `repeat` SYNs each from src. */
+static int hammer_two(struct env *env, const char *src, int batches, __u32 repeat, int tick_every)
+{
+	struct hammer h[2];
+	pthread_t threads[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		h[i] = (struct hammer){ .env = env,
+					.src = src,
+					.cpu = i,
+					.batches = batches,
+					.repeat = repeat,
+					/* one CPU moves the clock, the other races it */
+					.tick_every = i == 0 ? tick_every : 0 };
+		pthread_create(&threads[i], NULL, hammer_run, &h[i]);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	return h[0].err ? h[0].err : h[1].err;
+}
+
+/* A source's state as the program left it, from either table. */
+static int state_of(struct env *env, const char *src, struct blocked_state *out)
+{
+	struct source_key key = { .prefixlen = 128 };
+	unsigned int prefix;
+	const char *err;
+
+	memset(out, 0, sizeof(*out));
+	addr_parse(src, &key.addr, &prefix, &err);
+	if (!bpf_map_lookup_elem(bpf_map__fd(env->skel->maps.blocked_sources), &key, out))
+		return 1;
+	return bpf_map_lookup_elem(bpf_map__fd(env->skel->maps.sources), &key, &out->state) ? -1
+											    : 0;
 }
 
 static void test_two_cpus(struct env *env)
 {
-	static const struct test_rule rules[] = { { "198.18.200.0/24", LIMIT(1000, 1000) } };
-	struct hammer h[2] = { { .cpu = 0, .repeat = 100000 }, { .cpu = 1, .repeat = 100000 } };
-	pthread_t threads[2];
+	static const struct test_rule strict[] = { { "198.18.200.0/24", LIMIT(1000, 1000) },
+						   { "198.18.201.0/24",
+						     LIMIT(1000, 1000, .leaky = 1) } };
+	/* a day's period: over the test's 2 ms of clock, decay is below 1e-7 */
+	static const struct test_rule never_over[] = {
+		{ "198.18.202.0/24", LIMIT(1000000000, 86400000) },
+		{ "198.18.203.0/24", LIMIT(1000000000, 86400000, .leaky = 1) }
+	};
+	static const char *const mode[] = { "strict", "leaky" };
+	static const char *const src[] = { "198.18.200.1", "198.18.201.1" };
+	static const char *const src_ticking[] = { "198.18.202.1", "198.18.203.1" };
+	struct blocked_state blk;
 	__u64 passed, dropped;
-	int i;
+	int m, err, where;
 
 	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		check_skip("two CPUs on one source: this machine has one CPU");
 		return;
 	}
-	env_load(env, rules, 1);
-	set_clock(env, T0);
-	mark(env);
-	for (i = 0; i < 2; i++) {
-		h[i].prog_fd = env->prog_fd;
-		pthread_create(&threads[i], NULL, hammer_run, &h[i]);
+	env_load(env, strict, 2);
+	for (m = 0; m < 2; m++) {
+		set_clock(env, T0);
+		mark(env);
+		err = hammer_two(env, src[m], 1, 100000, 0);
+		passed = delta(env, STAT_SYN_PASSED);
+		dropped = delta(env, STAT_SYN_DROP_LIMIT);
+		/* at one instant each attempt adds exactly 1: attempts 1..999 pass,
+		 * whatever the interleaving of the two CPUs' atomic adds */
+		check(!err && passed == 999 && passed + dropped == 200000,
+		      "two CPUs x 100000 SYNs from one source against 1000/1s %s at one instant: "
+		      "expected exactly 999 passed and 199001 dropped, got %llu and %llu",
+		      mode[m], (unsigned long long)passed, (unsigned long long)dropped);
+		CHECK_EQ_U64("two CPUs: no attempt lost its state (syn_untracked)", 0,
+			     delta(env, STAT_SYN_NO_STATE));
+		where = state_of(env, src[m], &blk);
+		if (m == 0) {
+			/* strict: every drop was added to the blocked copy's rate
+			 * without the lock, except those another CPU made on the
+			 * old copy while the first drop's insert was in flight */
+			__u64 rate = blk.state.value >> 16;
+
+			check(where == 1 && rate <= 200000 && rate >= 200000 - 16 &&
+				  blk.drops >= 199001 - 16 && blk.drops <= 199001,
+			      "two CPUs strict: the blocked copy counts the flood: rate %llu of "
+			      "200000 (at most 16 short), episode drops %llu of 199001",
+			      (unsigned long long)rate, (unsigned long long)blk.drops);
+		} else {
+			check(where == 1 && blk.state.value == 999ULL << 16,
+			      "two CPUs leaky: the refused attempts left the rate at 999 (got "
+			      "%.3f)",
+			      (double)blk.state.value / 65536);
+		}
 	}
-	for (i = 0; i < 2; i++)
-		pthread_join(threads[i], NULL);
-	passed = delta(env, STAT_SYN_PASSED);
-	dropped = delta(env, STAT_SYN_DROP_LIMIT);
-	/* at one instant each attempt adds exactly 1: attempts 1..999 pass; the
-	 * striped lock makes that exact, whatever the interleaving */
-	check(!h[0].err && !h[1].err && passed == 999 && passed + dropped == 200000,
-	      "two CPUs x 100000 SYNs from one source against 1000/1s at one instant: "
-	      "expected exactly 999 passed and 199001 dropped, got %llu and %llu",
-	      (unsigned long long)passed, (unsigned long long)dropped);
-	CHECK_EQ_U64("two CPUs: no attempt lost its state (syn_untracked)", 0,
-		     delta(env, STAT_SYN_NO_STATE));
+
+	/* The clock moves every 100 SYNs on one CPU while the other adds
+	 * without the lock at the instant it read: the locked step that moves
+	 * the instant must keep every add. 200000 attempts within 2 ms of a
+	 * day's period make a rate of 200000 (decay and rounding < 0.01). */
+	env_load(env, never_over, 2);
+	for (m = 0; m < 2; m++) {
+		set_clock(env, T0);
+		mark(env);
+		err = hammer_two(env, src_ticking[m], 1000, 100, 1000);
+		passed = delta(env, STAT_SYN_PASSED);
+		where = state_of(env, src_ticking[m], &blk);
+		check(!err && passed == 200000 && where == 0 &&
+			  (blk.state.value + (1 << 15)) >> 16 == 200000,
+		      "two CPUs %s, clock moving every 100 SYNs: the rate counts all 200000 "
+		      "attempts (got %.3f, %llu passed)",
+		      mode[m], (double)blk.state.value / 65536, (unsigned long long)passed);
+	}
 }
 
 /* The BPF object carries no floating point (BTF would show a FLOAT type). */
@@ -639,7 +731,8 @@ int main(void)
 	test_limits(&env);
 	test_reload_keeps_history(&env);
 	test_events(&env);
-	test_traces_match_host(&env);
+	test_traces_match_host(&env, 0);
+	test_traces_match_host(&env, 1);
 	test_two_cpus(&env);
 	env_close(&env);
 	test_tables();

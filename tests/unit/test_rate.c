@@ -391,6 +391,66 @@ static void test_worked_example(void)
 	}
 }
 
+/*
+ * The XDP program reads the coarse clock for ewma rules of a second or more:
+ * the time of the last tick. On random floods, a source whose attempts and
+ * probes are stamped that way is let back in within one tick of the moment
+ * computed with exact times (strict; in leaky mode where the flood's own
+ * verdicts came out the same), for ticks of 1, 4 and 10 ms (HZ 1000, 250,
+ * 100) at a random phase.
+ */
+static void test_coarse_clock_unblock(void)
+{
+	static const __u64 ticks_ms[] = { 1, 4, 10 };
+	const __u64 grid = 50000; /* probe spacing, ns */
+	int trial, trials = 3000, within = 0, excused = 0;
+	__u64 worst = 0;
+
+	for (trial = 0; trial < trials; trial++) {
+		__u64 n = 2 + rng() % 49, period_ms = 1000 + rng() % 59000;
+		__u64 tick = ticks_ms[trial % 3] * NSEC_PER_MSEC, phase = rng() % tick;
+		int leaky = (trial / 3) % 2, k, attempts = (int)(n + rng() % (4 * n));
+		struct limit_spec spec =
+		    limit(ALGO_EWMA, n * 1000, period_ms * NSEC_PER_MSEC, leaky);
+		struct rule rule = compile_or_die(&spec);
+		struct source_state fine = { 0 }, coarse = { 0 };
+		__u64 t = 1000 * NSEC_PER_SEC + rng() % NSEC_PER_SEC, fine_at = 0, coarse_at = 0;
+		int same = 1;
+
+		for (k = 0; k < attempts; k++) {
+			t += rng() % (3 * period_ms * NSEC_PER_MSEC / n);
+			same &= rate_step(&fine, &rule, t) ==
+				rate_step(&coarse, &rule, t - (t + phase) % tick);
+		}
+		for (; !fine_at || !coarse_at; t += grid) {
+			struct source_state f = fine, c = coarse;
+
+			if (!fine_at && !rate_step(&f, &rule, t))
+				fine_at = t;
+			if (!coarse_at && !rate_step(&c, &rule, t - (t + phase) % tick))
+				coarse_at = t;
+		}
+		if (!same) {
+			excused++;
+			continue;
+		}
+		{
+			__u64 diff =
+			    fine_at > coarse_at ? fine_at - coarse_at : coarse_at - fine_at;
+
+			if (diff * 1000 / tick > worst)
+				worst = diff * 1000 / tick;
+			within += diff <= tick + grid;
+		}
+	}
+	check(within == trials - excused && excused < trials / 20,
+	      "coarse clock: %d random floods, strict and leaky, ticks of 1/4/10 ms: the first "
+	      "pass within one tick (+%llu us probe spacing) of the exact clock's in %d of %d "
+	      "(worst %.3f ticks; %d leaky floods excused whose own verdicts differed)",
+	      trials, (unsigned long long)(grid / 1000), within, trials - excused,
+	      (double)worst / 1000, excused);
+}
+
 static void test_limit_zero_and_one(void)
 {
 	struct limit_spec spec = limit(ALGO_EWMA, 0, NSEC_PER_SEC, 0);
@@ -571,6 +631,7 @@ int main(void)
 	test_ewma_traces();
 	test_bucket_traces();
 	test_worked_example();
+	test_coarse_clock_unblock();
 	test_limit_zero_and_one();
 	test_bucket_burst();
 	test_overflow_corners();

@@ -2,8 +2,9 @@
 /*
  * The pieces of synlimit's per-SYN work, one XDP program each, so that
  * bench_prog can say where the time goes (this machine has no PMU for
- * bpftool prog profile): the clock, a state-table lookup, the striped lock,
- * one EWMA step. Each returns XDP_DROP, like the bare baseline.
+ * bpftool prog profile): the clocks, a state-table lookup and insert, the
+ * striped lock, an atomic add, one EWMA step. Each returns XDP_DROP, like
+ * the bare baseline.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_endian.h>
@@ -27,11 +28,95 @@ struct {
 	__type(value, struct source_state);
 } part_state SEC(".maps");
 
+/* [0]: bpf_ktime_get_coarse_ns() and bpf_ktime_get_ns() of the last run of
+ * part_clock_sample, for the coarse clock's resolution and lag */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} part_clock_now SEC(".maps");
+
+/* the sources table with a per-CPU LRU (BPF_F_NO_COMMON_LRU), to compare */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct source_key);
+	__type(value, struct source_state);
+} part_sources_percpu_lru SEC(".maps");
+
+/* new keys for part_insert */
+__u32 part_next_key;
+
 SEC("xdp")
 int part_clock(struct xdp_md *ctx)
 {
 	(void)ctx;
 	return bpf_ktime_get_ns() ? XDP_DROP : XDP_ABORTED;
+}
+
+SEC("xdp")
+int part_clock_coarse(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return bpf_ktime_get_coarse_ns() ? XDP_DROP : XDP_ABORTED;
+}
+
+SEC("xdp")
+int part_clock_sample(struct xdp_md *ctx)
+{
+	__u32 coarse = 0, exact = 1;
+	__u64 *c = bpf_map_lookup_elem(&part_clock_now, &coarse);
+	__u64 *e = bpf_map_lookup_elem(&part_clock_now, &exact);
+
+	(void)ctx;
+	if (!c || !e)
+		return XDP_ABORTED;
+	*c = bpf_ktime_get_coarse_ns();
+	*e = bpf_ktime_get_ns();
+	return XDP_DROP;
+}
+
+/* the lock-free step of an attempt at the state's instant */
+SEC("xdp")
+int part_atomic(struct xdp_md *ctx)
+{
+	struct source_state *state;
+	__u32 zero = 0;
+
+	(void)ctx;
+	state = bpf_map_lookup_elem(&part_state, &zero);
+	if (!state)
+		return XDP_ABORTED;
+	__sync_fetch_and_add(&state->value, 1ULL << 16);
+	return XDP_DROP;
+}
+
+/* a new source: a key never seen, into a full table */
+static __always_inline int insert_new(void *table)
+{
+	struct source_key key = { .prefixlen = 128 };
+	struct source_state state = { .value = 1ULL << 16 };
+
+	key.addr.u32[0] = bpf_htonl(0x20010db8);
+	key.addr.u32[3] = __sync_fetch_and_add(&part_next_key, 1);
+	bpf_map_update_elem(table, &key, &state, BPF_NOEXIST);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int part_insert(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return insert_new(&sources);
+}
+
+SEC("xdp")
+int part_insert_percpu_lru(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return insert_new(&part_sources_percpu_lru);
 }
 
 SEC("xdp")

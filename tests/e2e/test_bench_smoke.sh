@@ -25,4 +25,6 @@ check "two CPUs" '^\| synlimit, disjoint blocked sources \| [0-9.]+ \| [0-9.]+ \
 check "flood rate of synlimit native" '^\| synlimit-native \| [0-9]+ \('
 check "flood rate of nftables" '^\| nftables \| [0-9]+ \('
 check "flood rate of iptables" '^\| iptables \| [0-9]+ \('
-check "target verdicts" '^\| <= 30 ns for a SYN from a known source \| [0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
+check "target verdicts" '^\| <= 60 ns for a SYN from a known source under its limit \| [0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
+check "target of a blocked source" '^\| <= 40 ns for a SYN from a blocked source \| [0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
+check "the coarse clock's resolution" '^bpf_ktime_get_coarse_ns\(\) resolution here: steps of [0-9.]+ ms'

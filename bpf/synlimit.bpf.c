@@ -130,27 +130,38 @@ static __always_inline void emit_event(struct synlimit_stats *st, __u8 type,
 	count(st, STAT_EVENTS_SENT);
 }
 
+/* Tries of the locked step against CPUs adding without the lock. Each
+ * failed try means another CPU's add landed, and a CPU has one add in
+ * flight, so 2 CPUs need at most 2 tries, N CPUs N. */
+#define STEP_TRIES 8
+
 /*
  * The rate step of a state other CPUs may be adding to (see fast_attempt),
- * under the source's lock. The new rate is swapped in, and the adds that
- * landed between our read and the swap are added back on top: they are
- * attempts at an instant no later than ours, counted after our step as if
- * at our instant (interval 0, +1 each), so no attempt is lost.
+ * under the source's lock: computed on the rate as read, and stored only
+ * if no add landed meanwhile (compare-and-swap), else computed again on the
+ * new rate, so the verdict is that of the rate it replaced. After
+ * STEP_TRIES, the step is stored anyway and the adds that landed are added
+ * back on top: no attempt is lost, one verdict may not have seen them.
  */
 static __always_inline int step_locked(struct source_state *state, const struct rule *rule,
 				       __u64 now)
 {
-	struct source_state next = *state;
-	__u64 seen = next.value;
-	int is_over;
+	struct source_state next;
+	__u64 seen = 0, old;
+	int is_over = 0, i;
 
-	is_over = rate_step(&next, rule, now);
-	if (next.value != seen) {
-		__u64 old = __sync_lock_test_and_set(&state->value, next.value);
-
-		if (old != seen)
-			__sync_fetch_and_add(&state->value, old - seen);
+#pragma clang loop unroll(disable)
+	for (i = 0; i < STEP_TRIES; i++) {
+		next = *state;
+		seen = next.value;
+		is_over = rate_step(&next, rule, now);
+		if (next.value == seen ||
+		    __sync_val_compare_and_swap(&state->value, seen, next.value) == seen)
+			goto stored;
 	}
+	old = __sync_lock_test_and_set(&state->value, next.value);
+	__sync_fetch_and_add(&state->value, old - seen);
+stored:
 	/* stamp_ns last: a CPU that sees the new stamp adds to the new rate */
 	state->shape = next.shape;
 	state->stamp_ns = next.stamp_ns;
@@ -159,6 +170,7 @@ static __always_inline int step_locked(struct source_state *state, const struct 
 
 enum fast_result {
 	FAST_NONE = 0, /* not an attempt at the state's instant: take the lock */
+	FAST_EXACT,    /* the attempt that reaches the limit: the exact clock decides */
 	FAST_PASS,
 	FAST_OVER,
 };
@@ -170,32 +182,44 @@ enum fast_result {
  * the add returns decides, so two CPUs get exactly the verdicts of one;
  * leaky adds only when under, by compare-and-swap. *rate is the rate this
  * attempt saw, with its own 1 added where it counted.
+ * The attempt that would take the rate from under the limit to it is
+ * decided under the lock with the exact clock instead: attempts really a
+ * few microseconds apart add a little less than 1 each, so a fast burst of
+ * `limit` attempts passes, as in Exim, where one coarse instant would stop
+ * the last of them.
  */
 static __always_inline enum fast_result
 fast_attempt(struct source_state *state, const struct rule *rule, __u64 now, __u64 *rate)
 {
 	__u64 seen, next;
+	int i;
 
 	if (rule->algo != ALGO_EWMA || state->shape != rule->shape ||
 	    *(volatile __u64 *)&state->stamp_ns != now)
 		return FAST_NONE;
-	seen = *(volatile __u64 *)&state->value;
-	if (seen >= RATE_MAX_Q16 - Q16_ONE) /* saturated: the lock path clamps */
-		return FAST_NONE;
-	if (rule->flags & RULE_F_LEAKY) {
+#pragma clang loop unroll(disable)
+	for (i = 0; i < STEP_TRIES; i++) {
+		seen = *(volatile __u64 *)&state->value;
+		if (seen >= RATE_MAX_Q16 - Q16_ONE) /* saturated: the lock path clamps */
+			return FAST_NONE;
 		next = seen + Q16_ONE;
+		if (next >= rule->limit_q16 && seen < rule->limit_q16)
+			return FAST_EXACT;
+		if (!(rule->flags & RULE_F_LEAKY)) {
+			next = __sync_fetch_and_add(&state->value, Q16_ONE) + Q16_ONE;
+			*rate = next;
+			return next >= rule->limit_q16 ? FAST_OVER : FAST_PASS;
+		}
 		if (next >= rule->limit_q16) {
 			*rate = seen; /* leaky: a refused attempt leaves no trace */
 			return FAST_OVER;
 		}
-		if (__sync_val_compare_and_swap(&state->value, seen, next) != seen)
-			return FAST_NONE; /* another CPU moved it: decide under the lock */
-		*rate = next;
-		return FAST_PASS;
+		if (__sync_val_compare_and_swap(&state->value, seen, next) == seen) {
+			*rate = next;
+			return FAST_PASS;
+		}
 	}
-	next = __sync_fetch_and_add(&state->value, Q16_ONE) + Q16_ONE;
-	*rate = next;
-	return next >= rule->limit_q16 ? FAST_OVER : FAST_PASS;
+	return FAST_NONE;
 }
 
 /* First drop: a copy of the state goes to the blocked table, out of reach
@@ -287,6 +311,8 @@ limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct s
 	fast = fast_attempt(&blk->state, rule, now, &rate);
 	if (fast == FAST_OVER)
 		return blocked_drop(rule, blk, 0, now);
+	if (fast == FAST_EXACT)
+		now = clock_now(0);
 
 	lock = stripe_for(tag);
 	if (!lock)
@@ -343,6 +369,8 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	if (state->tag != tag) /* evicted and reused for another source while we held it */
 		return STAT_SYN_NO_STATE;
 	fast = fast_attempt(state, rule, now, &rate);
+	if (fast == FAST_EXACT)
+		now = clock_now(0);
 	if (fast == FAST_PASS)
 		return STAT_SYN_PASSED;
 	if (fast == FAST_OVER) {

@@ -235,7 +235,6 @@ static __always_inline enum synlimit_stat first_drop(struct synlimit_stats *st,
 		.hold_ns = now,
 		.drops = 1,
 	};
-
 	struct blocked_state *blk;
 
 	if (!bpf_map_update_elem(&blocked_sources, key, &moved, BPF_NOEXIST)) {

@@ -56,12 +56,12 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
 # exp_table.h is generated data: not formatted
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
-	include/synlimit/abi.h include/synlimit/rate.h
+	include/synlimit/abi.h include/synlimit/rate.h include/synlimit/cookie.h
 
 # host unit tests: one program per tests/unit/*.c, no BPF, no root
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 TEST_BINS := $(UNIT_TESTS) $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter \
-	$(BUILD)/tests/test_replay
+	$(BUILD)/tests/test_replay $(BUILD)/tests/test_syncookie
 
 .PHONY: all test demo bench check format fuzz deps clean
 .DELETE_ON_ERROR:
@@ -103,7 +103,17 @@ $(BUILD)/synlimit.skel.h: $(BUILD)/synlimit.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name synlimit_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/user
+# Cookie mode's TC ingress program: its own object, loaded only when wanted.
+$(BUILD)/syncookie_tc.bpf.o: bpf/syncookie_tc.bpf.c $(wildcard bpf/*.h) $(ABI_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(BUILD)/syncookie_tc.skel.h: $(BUILD)/syncookie_tc.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name syncookie_tc_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(BUILD)/syncookie_tc.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -149,6 +159,12 @@ $(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/pr
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
 		-lpthread -o $@
+
+$(BUILD)/tests/test_syncookie: tests/prog/test_syncookie.c tests/prog/pkt.c tests/prog/pkt.h \
+		tests/lib/check.h $(BUILD)/synlimit.skel.h $(BUILD)/syncookie_tc.skel.h $(LIB_OBJS) \
+		| $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
 # synlimit replay on captures the test writes.
 $(BUILD)/tests/test_replay: tests/prog/test_replay.c tests/prog/classify_cases.h tests/prog/pkt.c \

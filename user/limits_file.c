@@ -168,7 +168,7 @@ static int parse_spec(struct parser *p, unsigned int line, char *data, unsigned 
 		      int v4, int star, struct limit_spec *spec)
 {
 	int seen_mode = 0, seen_algo = 0, seen_burst = 0, seen_block = 0, seen_per = 0;
-	int seen_dry = 0, bad = 0;
+	int seen_dry = 0, seen_cookies = 0, bad = 0;
 	char *save = NULL, *word, *first;
 	__u64 per = 0;
 
@@ -252,6 +252,15 @@ static int parse_spec(struct parser *p, unsigned int line, char *data, unsigned 
 					    value);
 				bad = 1;
 			}
+		} else if (!strcmp(word, "syncookies") && value) {
+			dup = seen_cookies++;
+			if (strcmp(value, "on") && strcmp(value, "off")) {
+				parse_error(p, line, "syncookies= takes on or off, not '%s'",
+					    value);
+				bad = 1;
+			}
+			spec->syncookies =
+			    strcmp(value, "on") ? RULE_F_COOKIES_OFF : RULE_F_COOKIES_ON;
 		} else if (!strcmp(word, "per") && value) {
 			dup = seen_per++;
 			if (value[0] != '/' || parse_count(value + 1, 1, v4 ? 32 : 128, &per)) {

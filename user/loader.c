@@ -15,13 +15,14 @@
 #include <unistd.h>
 #include "loader.h"
 #include "log.h"
+#include "syncookie.h"
 #include "synlimit.skel.h"
 #include "util.h"
 
 /* The maps pinned by name (the skeleton's .rodata is the program's own). */
 static const char *const pinned_maps[] = {
 	"stats",  "limit_tables", "sources",	 "blocked_sources", "lock_stripes",
-	"events", "event_budget", "fixed_clock", "config",
+	"events", "event_budget", "fixed_clock", "config",	    SYNCOOKIE_PINNED_MAPS,
 };
 #define PROG_PIN "prog"
 

@@ -31,12 +31,23 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_SYN_DROP_LIMIT] = "syn_dropped_limit",
 	[STAT_SYN_DROP_BLOCK] = "syn_dropped_block",
 	[STAT_SYN_NO_STATE] = "syn_untracked",
+	[STAT_SYN_COOKIE_SENT] = "syn_cookie_sent",
+	[STAT_SYN_COOKIE_CAPPED] = "syn_cookie_capped",
 	[STAT_SOURCE_INSERTS] = "source_inserts",
 	[STAT_BLOCKED_INSERTS] = "blocked_inserts",
 	[STAT_BLOCKED_DELETES] = "blocked_deletes",
 	[STAT_EVENTS_SENT] = "events_sent",
 	[STAT_EVENTS_SUPPRESSED] = "events_suppressed",
 	[STAT_EVENTS_LOST] = "events_lost",
+	[STAT_COOKIE_VERIFIED_SYN] = "cookie_verified_syn",
+	[STAT_COOKIE_UNFIT] = "cookie_unfit",
+	[STAT_COOKIE_ACK_VALID] = "cookie_ack_valid",
+	[STAT_COOKIE_ACK_INVALID] = "cookie_ack_invalid",
+	[STAT_COOKIE_ACK_KERNEL] = "cookie_ack_kernel",
+	[STAT_COOKIE_ASSIGN_FAILED] = "cookie_assign_failed",
+	[STAT_COOKIE_VERIFIED] = "cookie_verified",
+	[STAT_COOKIE_AUTO_ON] = "cookie_auto_on",
+	[STAT_COOKIE_AUTO_OFF] = "cookie_auto_off",
 };
 
 const char *stat_name(enum synlimit_stat stat)

@@ -572,8 +572,10 @@ static __always_inline int port_wanted(const struct cookie_config *cfg, __be16 p
 	return bits && (*bits >> (p & 63)) & 1;
 }
 
-/* Auto mode: count the attempt in this second's window; at the end of a
- * window decide, with hysteresis, whether cookies are on. Returns active. */
+/* Auto mode: count the attempt in this second's window; on as soon as the
+ * window holds auto_on_rate attempts, off when windows have stayed under
+ * auto_off_rate for auto_hold_ns (decided at the first attempt after a
+ * window ends). Returns whether cookies are on. */
 static __always_inline int auto_update(struct synlimit_stats *st, const struct cookie_config *cfg,
 				       struct cookie_iface *ifc, __u32 ifindex, __u64 now)
 {
@@ -582,8 +584,12 @@ static __always_inline int auto_update(struct synlimit_stats *st, const struct c
 	int was = ifc->active, is = was;
 
 	if (now - start < 1000000000ULL) {
-		__sync_fetch_and_add(&ifc->window_syns, 1);
-		return was;
+		rate = __sync_fetch_and_add(&ifc->window_syns, 1) + 1;
+		/* on as soon as the window holds enough; off only at its end */
+		if (was || rate < cfg->auto_on_rate)
+			return was;
+		is = 1;
+		goto switched;
 	}
 	rate = ifc->window_syns;
 	if (now - start >= 2000000000ULL)
@@ -603,6 +609,8 @@ static __always_inline int auto_update(struct synlimit_stats *st, const struct c
 	}
 	if (is == was)
 		return was;
+switched:
+	ifc->last_rate = rate;
 	ifc->active = is;
 	ifc->calm_since_ns = 0;
 	ifc->switched_ns = now;

@@ -25,6 +25,7 @@
 #include "options.h"
 #include "replay.h"
 #include "report.h"
+#include "syncookie.h"
 #include "synlimit.skel.h"
 #include "synlimit/abi.h"
 #include "util.h"
@@ -92,6 +93,9 @@ struct attach_opts {
 	__u64 period_ns;
 	int dry_run;
 	__u32 max_sources, max_blocked; /* 0: the program's own sizes */
+	int syncookies;			/* enum cookie_mode */
+	const char *syncookie_ports;
+	__u32 synack_cap;
 };
 enum {
 	ATTACH_LIMITS,
@@ -101,9 +105,19 @@ enum {
 	ATTACH_DRY_RUN,
 	ATTACH_MAX_SOURCES,
 	ATTACH_MAX_BLOCKED,
+	ATTACH_SYNCOOKIES,
+	ATTACH_SYNCOOKIE_PORTS,
+	ATTACH_SYNACK_CAP,
+};
+static const struct opt_value cookie_modes[] = {
+	{ "off", COOKIE_MODE_OFF },
+	{ "on", COOKIE_MODE_ON },
+	{ "auto", COOKIE_MODE_AUTO },
+	{},
 };
 static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
-						    .period_ns = BARE_PERIOD_DEFAULT };
+						    .period_ns = BARE_PERIOD_DEFAULT,
+						    .synack_cap = COOKIE_SYNACK_CAP_DEFAULT };
 static const struct opt_def attach_options[] = {
 	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),
 	[ATTACH_XDP_MODE] =
@@ -115,6 +129,16 @@ static const struct opt_def attach_options[] = {
 				  "count what would be dropped, drop nothing", .set_to = 1),
 	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),
 	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),
+	[ATTACH_SYNCOOKIES] = OPTION(
+	    "syncookies", 0, OPT_ENUM, struct attach_opts, syncookies, NULL,
+	    "SYN cookies for sources that have not completed a handshake", .values = cookie_modes),
+	[ATTACH_SYNCOOKIE_PORTS] =
+	    OPTION("syncookie-ports", 0, OPT_STRING, struct attach_opts, syncookie_ports, "LIST",
+		   "the ports that get cookies, e.g. 25,8000-8099 (default "
+		   "every port)"),
+	[ATTACH_SYNACK_CAP] =
+	    OPTION("synack-cap", 0, OPT_U32, struct attach_opts, synack_cap, "N",
+		   "SYN-ACKs a second, all CPUs; 0: no cap", .min = 0, .max = 1000000000),
 	{},
 };
 
@@ -282,16 +306,65 @@ static int install_limits(const struct loaded *l, const char *path, const struct
 
 /* ---- attach, detach, reload, check ---- */
 
+#define COOKIE_OPTS                                                                                \
+	(OPT_BIT(ATTACH_SYNCOOKIES) | OPT_BIT(ATTACH_SYNCOOKIE_PORTS) | OPT_BIT(ATTACH_SYNACK_CAP))
+
+/* attach's cookie options as user/syncookie.c takes them. */
+static int cookie_options(const struct invocation *in, struct syncookie_options *c)
+{
+	const struct attach_opts *o = in->opts;
+	const char *why;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = (enum cookie_mode)o->syncookies;
+	if (in->given & (OPT_BIT(ATTACH_SYNCOOKIE_PORTS) | OPT_BIT(ATTACH_SYNACK_CAP)) &&
+	    c->mode == COOKIE_MODE_OFF) {
+		pr_warn(
+		    "attach: --syncookie-ports and --synack-cap go with --syncookies on|auto\n");
+		return -EINVAL;
+	}
+	if (in->given & OPT_BIT(ATTACH_SYNCOOKIE_PORTS)) {
+		if (syncookie_parse_ports(o->syncookie_ports, c->ports, &why)) {
+			pr_warn("--syncookie-ports takes %s, not '%s'\n", why, o->syncookie_ports);
+			return -EINVAL;
+		}
+		c->ports_given = 1;
+	}
+	c->cap_given = !!(in->given & OPT_BIT(ATTACH_SYNACK_CAP));
+	c->synack_cap = o->synack_cap;
+	return 0;
+}
+
+/* --syncookies on ifname; *done when this command turned them on. */
+static int attach_cookies(const struct syncookie_options *c, const char *ifname, int *done)
+{
+	int err;
+
+	if (c->mode == COOKIE_MODE_OFF) {
+		err = syncookie_detach(g.pin_dir, if_nametoindex(ifname));
+		if (!err)
+			pr_info("%s: syncookies off\n", ifname);
+		return err == -ENOENT ? 0 : err;
+	}
+	err = syncookie_attach(g.pin_dir, ifname, c);
+	if (err < 0)
+		return err;
+	*done = err == 0;
+	pr_info("%s: syncookies %s\n", ifname, c->mode == COOKIE_MODE_ON ? "on" : "auto");
+	return 0;
+}
+
 static int cmd_attach(const struct invocation *in)
 {
 	const struct attach_opts *o = in->opts;
 	int argc = in->argc;
 	char **argv = in->argv;
 	struct load_options lo = { .max_sources = o->max_sources, .max_blocked = o->max_blocked };
+	static struct syncookie_options cookies_opts; /* 8 KiB of port bits: not on the stack */
 	struct synlimit_config config;
 	struct limits limits = { 0 };
 	struct loaded l;
-	int attached[64] = { 0 }, created = 0, i, err, rc = EXIT_RUNTIME;
+	int attached[64] = { 0 }, cookies[64] = { 0 }, created = 0, i, err, rc = EXIT_RUNTIME;
 
 	if (argc > 64) {
 		pr_warn("attach: at most 64 interfaces at once\n");
@@ -302,6 +375,8 @@ static int cmd_attach(const struct invocation *in)
 			pr_warn("%s: no such interface\n", argv[i]);
 			return EXIT_USAGE;
 		}
+	if (cookie_options(in, &cookies_opts))
+		return EXIT_USAGE;
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
 	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, &limits))
@@ -363,14 +438,19 @@ static int cmd_attach(const struct invocation *in)
 			goto rollback;
 		attached[i] = err == 0;
 		pr_info("%s: %s\n", argv[i], err ? "already attached" : "attached");
+		if (in->given & COOKIE_OPTS && attach_cookies(&cookies_opts, argv[i], &cookies[i]))
+			goto rollback;
 	}
 	rc = 0;
 	goto close;
 rollback:
 	/* all or nothing: undo what this command attached */
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < argc; i++) {
+		if (cookies[i])
+			syncookie_detach(g.pin_dir, if_nametoindex(argv[i]));
 		if (attached[i])
 			xdp_detach(g.pin_dir, if_nametoindex(argv[i]));
+	}
 	if (created) {
 		struct xdp_iface any[1];
 
@@ -405,6 +485,7 @@ static int cmd_detach(const struct invocation *in)
 	if (o->all) {
 		n = xdp_list(g.pin_dir, ifaces, 256);
 		for (i = 0; i < n; i++) {
+			syncookie_detach(g.pin_dir, ifaces[i].ifindex);
 			err = xdp_detach(g.pin_dir, ifaces[i].ifindex);
 			if (err) {
 				pr_warn("%s: cannot detach: %s\n", ifaces[i].name, strerror(-err));
@@ -418,6 +499,8 @@ static int cmd_detach(const struct invocation *in)
 		for (i = 0; i < argc; i++) {
 			__u32 ifindex = if_nametoindex(argv[i]);
 
+			if (ifindex)
+				syncookie_detach(g.pin_dir, ifindex);
 			err = ifindex ? xdp_detach(g.pin_dir, ifindex) : -ENODEV;
 			if (err == -ENOENT || err == -ENODEV) {
 				pr_warn("%s: %s\n", argv[i],
@@ -558,12 +641,16 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach, 1, 64, OPTIONS(attach_options, attach_defaults),
 	  .usage = "attach IFACE... [--limits FILE] [--xdp-mode auto|native|generic] [--dry-run]\n"
 		   "       [--period DURATION] [--mode strict|leaky]\n"
-		   "       [--max-sources N] [--max-blocked N]",
+		   "       [--max-sources N] [--max-blocked N]\n"
+		   "       [--syncookies off|on|auto] [--syncookie-ports LIST] [--synack-cap N]",
 	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
 		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
 		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
 		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
-		  "sizes apply to the first attach." },
+		  "sizes apply to the first attach. --syncookies on answers connection attempts\n"
+		  "of sources that have not completed a handshake with SYN cookies from XDP\n"
+		  "(Linux 6.9 or later); auto does so while attempts exceed 2000/s; off removes\n"
+		  "it. Without --syncookies the interface's cookie mode stays as it is." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "report.h"
 #include "stats.h"
+#include "syncookie.h"
 #include "table_dump.h"
 #include "xdp.h"
 
@@ -70,6 +71,7 @@ static void print_status_json(const struct status *s)
 		json_u64_field(&j, "ifindex", it->ifindex);
 		json_string_field(&j, "mode", it->mode);
 		json_u64_field(&j, "link_id", it->link_id);
+		syncookie_status_json(&j, s->pin_dir, it->ifindex);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -103,15 +105,18 @@ static void print_status_json(const struct status *s)
 static void print_status_plain(const struct status *s)
 {
 	const struct synlimit_config *config = &s->config;
+	char cookies[96];
 	int i;
 
 	printf("synlimit: %s (pin dir %s, ABI %u)\n",
 	       s->n_ifaces > 0 ? "attached" : "loaded, attached nowhere", s->pin_dir,
 	       config->abi_version);
 	for (i = 0; i < s->n_ifaces; i++)
-		printf("  %-16s %-8s link %u\n",
+		printf("  %-16s %-8s link %u, %s\n",
 		       s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)", s->ifaces[i].mode,
-		       s->ifaces[i].link_id);
+		       s->ifaces[i].link_id,
+		       syncookie_status_text(s->pin_dir, s->ifaces[i].ifindex, cookies,
+					     sizeof(cookies)));
 	if (config->limits_path[0])
 		printf("limits:  %s, %u rules, loaded %s, %llu reloads\n", config->limits_path,
 		       config->rule_count, s->loaded_at, (unsigned long long)config->reloads);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include "json.h"
 #include "log.h"
 #include "syncookie.h"
 #include "syncookie_tc.skel.h"
@@ -20,19 +21,6 @@
 
 #define SYSCTL_SYNCOOKIES "/proc/sys/net/ipv4/tcp_syncookies"
 #define SYSCTL_UNTOUCHED  0xff
-
-int syncookie_parse_mode(const char *text, enum cookie_mode *mode)
-{
-	if (!strcmp(text, "off"))
-		*mode = COOKIE_MODE_OFF;
-	else if (!strcmp(text, "on"))
-		*mode = COOKIE_MODE_ON;
-	else if (!strcmp(text, "auto"))
-		*mode = COOKIE_MODE_AUTO;
-	else
-		return -EINVAL;
-	return 0;
-}
 
 static int parse_port(const char *text, char **end, unsigned long *port)
 {
@@ -449,4 +437,40 @@ int syncookie_verified(const char *pin_dir, const void *addr, __u64 now_ns, __u6
 		return 0;
 	*age_ns = now_ns - since;
 	return 1;
+}
+
+void syncookie_status_json(struct json *j, const char *pin_dir, __u32 ifindex)
+{
+	struct syncookie_iface_status s;
+
+	json_key(j, "syncookies");
+	if (syncookie_iface_status(pin_dir, ifindex, &s)) {
+		json_string(j, "off");
+		return;
+	}
+	json_object_begin(j);
+	json_key(j, "mode");
+	json_string(j, s.mode);
+	json_key(j, "active");
+	json_bool(j, s.active);
+	json_key(j, "attempts_per_s");
+	json_u64(j, s.last_rate);
+	json_key(j, "tc_program_id");
+	json_u64(j, s.tc_prog_id);
+	json_object_end(j);
+}
+
+char *syncookie_status_text(const char *pin_dir, __u32 ifindex, char *buf, size_t size)
+{
+	struct syncookie_iface_status s;
+
+	if (syncookie_iface_status(pin_dir, ifindex, &s))
+		snprintf(buf, size, "syncookies off");
+	else if (!strcmp(s.mode, "auto"))
+		snprintf(buf, size, "syncookies auto (%s, %llu attempts/s), TC program %u",
+			 s.active ? "sending" : "idle", (unsigned long long)s.last_rate,
+			 s.tc_prog_id);
+	else
+		snprintf(buf, size, "syncookies on, TC program %u", s.tc_prog_id);
+	return buf;
 }

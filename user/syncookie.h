@@ -11,6 +11,7 @@
 #define SYNLIMIT_SYNCOOKIE_H
 
 #include <linux/types.h>
+#include <stddef.h>
 #include <net/if.h>
 #include "synlimit/cookie.h"
 
@@ -27,9 +28,6 @@ struct syncookie_options {
 	int cap_given;
 	__u64 synack_cap; /* --synack-cap N (0: none) */
 };
-
-/* "off", "on", "auto". 0 or -EINVAL. */
-int syncookie_parse_mode(const char *text, enum cookie_mode *mode);
 
 /* "25,465,587,8000-8099" into bits. 0 or -EINVAL (with *why). */
 int syncookie_parse_ports(const char *text, __u64 bits[COOKIE_PORT_WORDS], const char **why);
@@ -67,5 +65,12 @@ int syncookie_iface_status(const char *pin_dir, __u32 ifindex, struct syncookie_
 /* Whether addr (the 128-bit space) is in the verified table: 1 (with its
  * age in *age_ns), 0, or -errno. */
 int syncookie_verified(const char *pin_dir, const void *addr, __u64 now_ns, __u64 *age_ns);
+
+struct json;
+
+/* For status: "syncookies": "off" or {mode, active, attempts_per_s,
+ * tc_program_id}; and the same as one line of text. */
+void syncookie_status_json(struct json *j, const char *pin_dir, __u32 ifindex);
+char *syncookie_status_text(const char *pin_dir, __u32 ifindex, char *buf, size_t size);
 
 #endif /* SYNLIMIT_SYNCOOKIE_H */

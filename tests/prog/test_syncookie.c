@@ -607,15 +607,20 @@ static void test_auto(struct env *env)
 	set_clock(env, T0 + 200 * SEC_NS);
 	v = syn_verdict(env, "198.18.4.1", 25, &out);
 	check(v == XDP_PASS, "auto, quiet: a SYN meets its limit (verdict %d)", v);
-	for (i = 0; i < COOKIE_AUTO_ON_DEFAULT; i++)
+	for (i = 0; i < COOKIE_AUTO_ON_DEFAULT - 3; i++) /* the 2nd .. 1998th */
 		syn_verdict(env, "198.18.4.1", 25, &out);
 	mark(env);
-	set_clock(env, T0 + 201 * SEC_NS + 1);
 	v = syn_verdict(env, "198.18.4.2", 25, &out);
-	check(v == XDP_TX, "auto: after a second with %d attempts, cookies are on (verdict %d)",
-	      COOKIE_AUTO_ON_DEFAULT + 1, v);
+	check(v != XDP_TX, "auto: the %dth attempt in a second still meets its limit (verdict %d)",
+	      COOKIE_AUTO_ON_DEFAULT - 1, v);
+	v = syn_verdict(env, "198.18.4.2", 25, &out);
+	check(v == XDP_TX, "auto: the %dth attempt in the same second gets a cookie (verdict %d)",
+	      COOKIE_AUTO_ON_DEFAULT, v);
 	CHECK_EQ_U64("  ...cookie_auto_on", 1, delta(env, STAT_COOKIE_AUTO_ON));
 	CHECK_EQ_U64("  ...one event sent", 1, delta(env, STAT_EVENTS_SENT));
+	set_clock(env, T0 + 201 * SEC_NS + 1);
+	v = syn_verdict(env, "198.18.4.2", 25, &out);
+	check(v == XDP_TX, "auto: next second, still on (verdict %d)", v);
 	set_clock(env, T0 + 203 * SEC_NS);
 	v = syn_verdict(env, "198.18.4.3", 25, &out);
 	check(v == XDP_TX, "auto: quiet for 2 s, still on (hold 5 s) (verdict %d)", v);

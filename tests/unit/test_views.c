@@ -149,9 +149,9 @@ static void test_counters(void)
 		     (STAT_MALFORMED_DROP_FIRST + 1 + STAT_MALFORMED_DROP_LAST + 1) *
 			 (STAT_MALFORMED_DROP_LAST - STAT_MALFORMED_DROP_FIRST + 1) / 2,
 		     sum.malformed);
-	CHECK_EQ_U64("dropped: malformed plus deny, limit and block drops",
+	CHECK_EQ_U64("dropped: malformed plus deny, limit, block and SYN-ACK cap drops",
 		     sum.malformed + STAT_SYN_DROP_DENY + 1 + STAT_SYN_DROP_LIMIT + 1 +
-			 STAT_SYN_DROP_BLOCK + 1,
+			 STAT_SYN_DROP_BLOCK + 1 + STAT_SYN_COOKIE_CAPPED + 1,
 		     sum.dropped);
 	CHECK_EQ_U64("evicted: inserts - deletes - entries", 5, stats_evicted(100, 20, 75));
 	CHECK_EQ_U64("evicted: an uncounted insert is not a negative eviction", 0,

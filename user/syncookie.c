@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "syncookie.h"
+#include "synlimit/abi.h"
 #include "syncookie_tc.skel.h"
 
 /* Not in the UAPI headers of Debian 12 (6.1); tcx came with Linux 6.6. */
@@ -473,4 +475,35 @@ char *syncookie_status_text(const char *pin_dir, __u32 ifindex, char *buf, size_
 	else
 		snprintf(buf, size, "syncookies on, TC program %u", s.tc_prog_id);
 	return buf;
+}
+
+int syncookie_print_event(const struct synlimit_event *ev, int json)
+{
+	const char *type = ev->type == EVENT_COOKIES_ON ? "syncookies_on" : "syncookies_off";
+	char when[32], name[IF_NAMESIZE] = "?";
+	__u64 rate = ev->rate_q16 >> 16;
+
+	format_mono_time(ev->time_ns, when, sizeof(when));
+	if_indextoname(ev->line, name); /* the event's line is the interface */
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_key(&j, "time");
+		json_string(&j, when);
+		json_key(&j, "event");
+		json_string(&j, type);
+		json_key(&j, "interface");
+		json_string(&j, name);
+		json_key(&j, "attempts_per_s");
+		json_u64(&j, rate);
+		json_object_end(&j);
+		json_end_line(&j);
+	} else {
+		printf("%s %s %s: %llu connection attempts/s\n", when, type, name,
+		       (unsigned long long)rate);
+		fflush(stdout);
+	}
+	return 0;
 }

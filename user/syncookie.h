@@ -73,4 +73,9 @@ struct json;
 void syncookie_status_json(struct json *j, const char *pin_dir, __u32 ifindex);
 char *syncookie_status_text(const char *pin_dir, __u32 ifindex, char *buf, size_t size);
 
+struct synlimit_event;
+
+/* watch: an auto-mode transition, as a line of text or JSON. Returns 0. */
+int syncookie_print_event(const struct synlimit_event *ev, int json);
+
 #endif /* SYNLIMIT_SYNCOOKIE_H */

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "log.h"
 #include "report.h"
+#include "syncookie.h"
 #include "watch.h"
 
 struct watcher {
@@ -31,6 +32,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev))
 		return 0;
+	if (ev->type == EVENT_COOKIES_ON || ev->type == EVENT_COOKIES_OFF)
+		return syncookie_print_event(ev, w->json);
 	config_read(w->l, &config); /* a reload may have changed the path */
 	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
 	format_mono_time(ev->time_ns, when, sizeof(when));

@@ -203,7 +203,7 @@ bench: deps
 	$(Q)cat $(BUILD)/bench/report.md
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o
 	$(Q)sh tests/e2e/demo.sh
 
 # A long fuzzing run (FUZZ_SECONDS, default 600) outside make test.

@@ -94,6 +94,7 @@ void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum)
 	for (i = STAT_MALFORMED_DROP_FIRST; i <= STAT_MALFORMED_DROP_LAST; i++)
 		sum->malformed += c[i];
 	sum->syn = c[STAT_SYN];
+	sum->answered = c[STAT_SYN_COOKIE_SENT];
 	sum->dropped = sum->malformed + c[STAT_SYN_DROP_DENY] + c[STAT_SYN_DROP_LIMIT] +
 		       c[STAT_SYN_DROP_BLOCK] + c[STAT_SYN_COOKIE_CAPPED];
 }

@@ -153,6 +153,8 @@ static void test_counters(void)
 		     sum.malformed + STAT_SYN_DROP_DENY + 1 + STAT_SYN_DROP_LIMIT + 1 +
 			 STAT_SYN_DROP_BLOCK + 1 + STAT_SYN_COOKIE_CAPPED + 1,
 		     sum.dropped);
+	CHECK_EQ_U64("answered: the SYNs answered with a cookie", STAT_SYN_COOKIE_SENT + 1,
+		     sum.answered);
 	CHECK_EQ_U64("evicted: inserts - deletes - entries", 5, stats_evicted(100, 20, 75));
 	CHECK_EQ_U64("evicted: an uncounted insert is not a negative eviction", 0,
 		     stats_evicted(10, 0, 11));

@@ -15,6 +15,7 @@
 # Prints a markdown section. Usage: bench_cookies.sh [--quick]
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/contenders.sh"
 need_root
 for tool in nft iptables ip6tables nstat bpftool; do
 	command -v $tool >/dev/null 2>&1 || {
@@ -54,30 +55,8 @@ EOF
 
 setup() {
 	case $1 in
-	bare) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_drop ;;
 	cookies) sl -q attach s0 --limits "$WORK/limits" --syncookies on --synack-cap 0 ;;
 	cookies-cap) sl -q attach s0 --limits "$WORK/limits" --syncookies on ;;
-	nftables)
-		in_server nft -f - <<'EOF'
-table inet synbench {
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		ip saddr 198.18.0.1 accept
-		tcp flags & (syn | ack) == syn meter syn4 size 1048576 { ip saddr limit rate over 1/second burst 5 packets } drop
-		tcp flags & (syn | ack) == syn meter syn6 size 1048576 { ip6 saddr limit rate over 1/second burst 5 packets } drop
-	}
-}
-EOF
-		;;
-	iptables)
-		in_server iptables -t raw -A PREROUTING -s 198.18.0.1 -j ACCEPT
-		in_server iptables -t raw -A PREROUTING -p tcp --syn -m hashlimit --hashlimit-above 1/sec \
-			--hashlimit-burst 5 --hashlimit-mode srcip --hashlimit-name synb \
-			--hashlimit-htable-size 1048576 --hashlimit-htable-max 1048576 -j DROP
-		in_server ip6tables -t raw -A PREROUTING -p tcp --syn -m hashlimit --hashlimit-above 1/sec \
-			--hashlimit-burst 5 --hashlimit-mode srcip --hashlimit-name synb6 \
-			--hashlimit-htable-size 1048576 --hashlimit-htable-max 1048576 -j DROP
-		;;
 	synproxy) # the recipe of nft(8): SYNs untracked, SYNPROXY answers them
 		in_server nft -f - <<'EOF'
 table inet synbench {
@@ -94,20 +73,15 @@ table inet synbench {
 EOF
 		in_server sysctl -q -w net.netfilter.nf_conntrack_tcp_loose=0
 		;;
-	none) ;;
+	*) contender_setup "$1" ;;
 	esac
 }
 
 teardown() {
 	case $1 in
-	bare) in_server ip link set dev s0 xdp off ;;
 	cookies*) sl -q detach --all ;;
-	nftables | synproxy) in_server nft delete table inet synbench ;;
-	iptables)
-		in_server iptables -t raw -F PREROUTING
-		in_server ip6tables -t raw -F PREROUTING
-		;;
-	none) ;;
+	synproxy) in_server nft delete table inet synbench ;;
+	*) contender_teardown "$1" ;;
 	esac
 }
 

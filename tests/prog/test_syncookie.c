@@ -436,13 +436,15 @@ static int handshake(struct env *env, const char *src, int v6, __u16 dport, __u6
 	return run(env->tc_fd, &ack, &ack_out, 0);
 }
 
-static int is_verified(struct env *env, const char *text)
+union addr16 {
+	__u8 b[16];
+	__u32 w[4];
+};
+
+/* An address in the 128-bit space, as the verified table keys it. */
+static union addr16 addr16(const char *text)
 {
-	union {
-		__u8 b[16];
-		__u32 w[4];
-	} a = { { 0 } };
-	__u64 since;
+	union addr16 a = { { 0 } };
 
 	if (strchr(text, ':')) {
 		inet_pton(AF_INET6, text, a.b);
@@ -450,6 +452,14 @@ static int is_verified(struct env *env, const char *text)
 		a.w[2] = htonl(0xffff);
 		inet_pton(AF_INET, text, &a.w[3]);
 	}
+	return a;
+}
+
+static int is_verified(struct env *env, const char *text)
+{
+	union addr16 a = addr16(text);
+	__u64 since;
+
 	return !bpf_map_lookup_elem(env->verified_fd, &a, &since);
 }
 
@@ -549,12 +559,8 @@ static void test_no_synack(struct env *env)
 	check(v == TC_ACT_OK && !strcmp(verdicts, "PDD"),
 	      "a verified source over 2/1m: P then D D (got %s)", verdicts);
 	{
-		union {
-			__u8 b[16];
-			__u32 w[4];
-		} a = { .w = { 0, 0, htonl(0xffff), 0 } };
+		union addr16 a = addr16("198.18.7.7");
 
-		inet_pton(AF_INET, "198.18.7.7", &a.w[3]);
 		bpf_map_delete_elem(env->verified_fd, &a);
 	}
 	mark(env);

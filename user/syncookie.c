@@ -318,10 +318,9 @@ int syncookie_attach(const char *pin_dir, const char *ifname, const struct synco
 	if (linked) { /* already on: only the mode can change */
 		struct cookie_iface old;
 
-		if (!bpf_map_lookup_elem(m.ifaces, &ifindex, &old) && old.mode == opts->mode) {
-			err = 1;
+		err = 1;
+		if (!bpf_map_lookup_elem(m.ifaces, &ifindex, &old) && old.mode == opts->mode)
 			goto out;
-		}
 	} else {
 		if (!cfg.ifaces && (err = sysctl_take(&cfg)))
 			goto out;

@@ -44,8 +44,9 @@ struct syncookie_tc_bpf *syncookie_tc_load(int (*map_fd)(const char *name, void 
  * choosing a secret and the defaults on first use. 0 or -errno. */
 int syncookie_configure(int config_fd, int ports_fd, const struct syncookie_options *opts);
 
-/* Cookie mode on ifname (attached to by synlimit already): 0, 1 when it
- * was already in that mode, or -errno (reported). */
+/* Cookie mode on ifname (attached to by synlimit already): 0 when turned
+ * on now, 1 when it was on already (its mode set to opts->mode), or -errno
+ * (reported). */
 int syncookie_attach(const char *pin_dir, const char *ifname, const struct syncookie_options *opts);
 
 /* Cookie mode off on ifindex: the TC link, the entry, and the sysctl with

@@ -98,6 +98,7 @@ static const char limits_text[] = "*                 5/1s\n"
 				  "198.18.60.0/24    deny\n"
 				  "198.18.7.0/24     2/1m\n"
 				  "198.18.8.0/24     5/1s syncookies=off\n"
+				  "198.18.9.0/24     5/1s syncookies=on\n"
 				  "\"2001:db8::/32\"   5/1s\n";
 
 static int env_open(struct env *env)
@@ -636,6 +637,11 @@ static void test_auto(struct env *env)
 	v = syn_verdict(env, "198.18.4.5", 25, &out);
 	check(v == XDP_PASS, "auto: quiet for more than 5 s, off again (verdict %d)", v);
 	CHECK_EQ_U64("  ...cookie_auto_off", 1, delta(env, STAT_COOKIE_AUTO_OFF));
+	v = syn_verdict(env, "198.18.9.1", 25, &out);
+	check(v == XDP_TX,
+	      "auto, idle: a rule with syncookies=on still answers with a cookie "
+	      "(verdict %d)",
+	      v);
 	set_iface(env, COOKIE_MODE_ON);
 }
 

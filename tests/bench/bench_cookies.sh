@@ -17,7 +17,7 @@ set -u
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/contenders.sh"
 need_root
-for tool in nft iptables ip6tables nstat bpftool; do
+for tool in nft iptables ip6tables nstat bpftool ethtool; do
 	command -v $tool >/dev/null 2>&1 || {
 		echo "SKIP: bench_cookies: needs $tool"
 		exit 0
@@ -40,9 +40,11 @@ else
 	tries=100
 fi
 
-# the server answers spoofed sources when it can (a route back), and the
-# client's c0 takes XDP_TX'd SYN-ACKs (a veth needs an XDP program on the
-# receiving side for that): the same for every contender
+# the server answers spoofed sources when it can (a route back); a veth
+# takes XDP_TX'd frames only with an XDP program or NAPI (GRO) on the
+# receiving side: GRO on s0 for the flood when no XDP program runs there,
+# an XDP_PASS program on c0 for the SYN-ACKs. The same for every contender.
+in_server ethtool -K s0 gro on >/dev/null 2>&1
 ip -n "$NS_S" route add default via 198.18.0.1
 ip -n "$NS_S" -6 route add default via 2001:db8::1
 ip -n "$NS_C" link set dev c0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_pass

@@ -36,7 +36,7 @@ else
 	rounds=2
 	count=2000000
 	sizes="65536 1048576"
-	contenders="bare none nftables iptables synproxy cookies cookies-cap cookies-rxdrop"
+	contenders="bare bare-tx none nftables iptables synproxy cookies cookies-cap cookies-rxdrop"
 	tries=100
 fi
 
@@ -57,6 +57,7 @@ EOF
 
 setup() {
 	case $1 in
+	bare-tx) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_tx ;;
 	cookies) sl -q attach s0 --limits "$WORK/limits" --syncookies on --synack-cap 0 ;;
 	cookies-cap) sl -q attach s0 --limits "$WORK/limits" --syncookies on ;;
 	cookies-rxdrop) # the SYN-ACKs dropped by the client side's XDP: what receiving costs
@@ -90,14 +91,16 @@ teardown() {
 		ip -force -n "$NS_C" link set dev c0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_pass
 		;;
 	synproxy) in_server nft delete table inet synbench ;;
+	bare-tx) in_server ip link set dev s0 xdp off ;;
 	*) contender_teardown "$1" ;;
 	esac
 }
 
 nstat_of() { in_server nstat -asz "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
 
-# One flood against what is set up: prints "RATE_PPS CONNECTED STACK_SEGS"
-# (STACK_SEGS: TCP segments the server's stack took in, TcpInSegs)
+# One flood against what is set up: prints "RATE_PPS CONNECTED STACK_SEGS LOST"
+# (STACK_SEGS: TCP segments the server's stack took in, TcpInSegs; LOST: the
+# flood's frames the veth ring dropped before s0 saw them)
 measure() {
 	sources=$1
 	if [ "$sources" -gt 65536 ]; then
@@ -108,6 +111,7 @@ measure() {
 		dst=198.18.0.2
 	fi
 	segs0=$(nstat_of TcpInSegs)
+	lost0=$(xmit_lost)
 	ip netns exec "$NS_C" "$TOP/build/synflood" -i c0 --dst-mac "$(server_mac)" --src "$src" \
 		--sources "$sources" --random --dst "$dst" -n "$count" >"$WORK/flood" 2>&1 &
 	fpid=$!
@@ -115,7 +119,7 @@ measure() {
 	client=$(connect_n 198.18.0.2 25 $tries 1)
 	wait $fpid
 	rate=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/flood")
-	echo "${rate:-0} $(printf '%s' "$client" | tr -cd C | wc -c) $(($(nstat_of TcpInSegs) - segs0))"
+	echo "${rate:-0} $(printf '%s' "$client" | tr -cd C | wc -c) $(($(nstat_of TcpInSegs) - segs0)) $(($(xmit_lost) - lost0))"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -125,22 +129,25 @@ echo
 echo "tests/tools/synflood floods s0 with $count SYNs from random spoofed sources (64K: IPv4"
 echo "198.18.128.0 on; 1M: IPv6) as fast as it can while a real client from 198.18.0.1 makes"
 echo "$tries connections (1 s each); $rounds round(s), the contenders alternating within each"
-echo "round; medians. Cost per packet over bare XDP_DROP is 1/rate - 1/rate_bare: it includes"
+echo "round; medians. \"delivered\" is the share of the flood that the veth ring did not drop before"
+echo "s0 saw it; cost per delivered SYN over bare XDP_DROP is (1/rate - 1/rate_bare) / delivered: it includes"
 echo "what answering costs (SYN-ACKs built, sent back over the veth and dropped by the client"
 echo "namespace's stack, for every contender that answers). The server has a route back to"
 echo "the spoofed sources. Limits as in the previous section, except that synlimit's client"
 echo "network is limited at 10^9/s instead of allowed, so that its first connection goes"
 echo "through a cookie like everyone's; \"stack segs\" is the server's TcpInSegs over the flood"
-echo "(what reached its TCP stack), per flood SYN. cookies-rxdrop is cookie mode with the client"
-echo "namespace's XDP program dropping every frame (its client cannot connect): the difference to"
-echo "cookies is what the SYN-ACK backscatter costs on its way back over the veth, which a"
-echo "physical NIC sends off the machine instead."
+echo "(what reached its TCP stack), per flood SYN. bare-tx is an XDP program that sends every"
+echo "frame back as it came (XDP_TX): the floor under any answer from XDP on this veth path,"
+echo "where the frame is received by the client namespace on the same two CPUs (a physical NIC"
+echo "sends it off the machine). cookies-rxdrop is cookie mode with the client namespace's XDP"
+echo "program dropping every frame (its client cannot connect)."
 echo
 for n in $sizes; do
 	for c in $contenders; do
 		: >"$WORK/rates.$c"
 		: >"$WORK/client.$c"
 		: >"$WORK/segs.$c"
+		: >"$WORK/lost.$c"
 	done
 	r=0
 	while [ $r -lt $rounds ]; do
@@ -150,6 +157,7 @@ for n in $sizes; do
 			echo "$1" >>"$WORK/rates.$c"
 			echo "$2" >>"$WORK/client.$c"
 			echo "$3" >>"$WORK/segs.$c"
+			echo "$4" >>"$WORK/lost.$c"
 			teardown $c >/dev/null 2>&1
 			sleep 1
 		done
@@ -158,18 +166,24 @@ for n in $sizes; do
 	bare=$(median $(cat "$WORK/rates.bare"))
 	echo "### $n spoofed sources"
 	echo
-	echo "| contender | flood rate, kpps | cost over bare XDP_DROP, ns/SYN | client connected, of $tries per round | stack segs per flood SYN |"
-	echo "|---|---|---|---|---|"
+	echo "| contender | flood rate, kpps | delivered | cost over bare XDP_DROP, ns per delivered SYN | client connected, of $tries per round | stack segs per delivered SYN |"
+	echo "|---|---|---|---|---|---|"
 	for c in $contenders; do
 		rate=$(median $(cat "$WORK/rates.$c"))
-		cost=$(awk -v r="$rate" -v b="$bare" 'BEGIN { if (r > 0 && b > 0) printf "%.0f", 1e9 / r - 1e9 / b; else print "-" }')
-		segs=$(awk -v s="$(median $(cat "$WORK/segs.$c"))" -v n="$count" 'BEGIN { printf "%.3f", s / n }')
+		delivered=$(awk -v l="$(median $(cat "$WORK/lost.$c"))" -v n="$count" 'BEGIN { printf "%.3f", (n - l) / n }')
+		# the time over bare is spent on the frames that reached s0
+		cost=$(awk -v r="$rate" -v b="$bare" -v d="$delivered" 'BEGIN { if (r > 0 && b > 0 && d > 0) printf "%.0f", (1e9 / r - 1e9 / b) / d; else print "-" }')
+		segs=$(awk -v s="$(median $(cat "$WORK/segs.$c"))" -v n="$count" -v d="$delivered" 'BEGIN { printf "%.3f", d > 0 ? s / (n * d) : 0 }')
 		echo "$c $cost" >>"$WORK/costs.$n"
-		printf '| %s | %d | %s | %s | %s |\n' "$c" $((rate / 1000)) \
+		printf '| %s | %d | %s | %s | %s | %s |\n' "$c" $((rate / 1000)) "$delivered" \
 			"$([ "$c" = bare ] && echo "0 (baseline)" || echo "$cost")" \
 			"$(tr '\n' ' ' <"$WORK/client.$c")" "$segs"
 	done
 	echo
+	tx=$(awk '$1 == "bare-tx" { print $2 }' "$WORK/costs.$n")
+	ck=$(awk '$1 == "cookies" { print $2 }' "$WORK/costs.$n")
+	[ -n "$tx" ] && [ -n "$ck" ] &&
+		echo "- of cookie mode's $ck ns, $tx ns is the bare XDP_TX floor of this path; the rest, $((ck - tx)) ns, is the cookie program (lookups, option parsing, SipHash, the SYN-ACK written)."
 	for mine in cookies cookies-cap; do
 		mc=$(awk -v c=$mine '$1 == c { print $2 }' "$WORK/costs.$n")
 		[ -n "$mc" ] || continue

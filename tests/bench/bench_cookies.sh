@@ -34,7 +34,7 @@ if [ $quick = 1 ]; then
 	tries=10
 else
 	rounds=2
-	count=2000000
+	count=4000000
 	sizes="65536 1048576"
 	contenders="bare bare-tx none nftables iptables synproxy cookies cookies-cap cookies-rxdrop"
 	tries=100
@@ -117,9 +117,10 @@ measure() {
 	fpid=$!
 	sleep 0.2
 	client=$(connect_n 198.18.0.2 25 $tries 1)
+	during=$(kill -0 $fpid 2>/dev/null && echo 1 || echo 0)
 	wait $fpid
 	rate=$(sed -n 's/.*: \([0-9]*\) pps$/\1/p' "$WORK/flood")
-	echo "${rate:-0} $(printf '%s' "$client" | tr -cd C | wc -c) $(($(nstat_of TcpInSegs) - segs0)) $(($(xmit_lost) - lost0))"
+	echo "${rate:-0} $(printf '%s' "$client" | tr -cd C | wc -c) $(($(nstat_of TcpInSegs) - segs0)) $(($(xmit_lost) - lost0)) $during"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -148,6 +149,7 @@ for n in $sizes; do
 		: >"$WORK/client.$c"
 		: >"$WORK/segs.$c"
 		: >"$WORK/lost.$c"
+		: >"$WORK/during.$c"
 	done
 	r=0
 	while [ $r -lt $rounds ]; do
@@ -158,6 +160,7 @@ for n in $sizes; do
 			echo "$2" >>"$WORK/client.$c"
 			echo "$3" >>"$WORK/segs.$c"
 			echo "$4" >>"$WORK/lost.$c"
+			echo "$5" >>"$WORK/during.$c"
 			teardown $c >/dev/null 2>&1
 			sleep 1
 		done
@@ -166,8 +169,8 @@ for n in $sizes; do
 	bare=$(median $(cat "$WORK/rates.bare"))
 	echo "### $n spoofed sources"
 	echo
-	echo "| contender | flood rate, kpps | delivered | cost over bare XDP_DROP, ns per delivered SYN | client connected, of $tries per round | stack segs per delivered SYN |"
-	echo "|---|---|---|---|---|---|"
+	echo "| contender | flood rate, kpps | delivered | cost over bare XDP_DROP, ns per delivered SYN | client connected, of $tries per round | stack segs per delivered SYN | flood still on when the client was done, rounds |"
+	echo "|---|---|---|---|---|---|---|"
 	for c in $contenders; do
 		rate=$(median $(cat "$WORK/rates.$c"))
 		delivered=$(awk -v l="$(median $(cat "$WORK/lost.$c"))" -v n="$count" 'BEGIN { printf "%.3f", (n - l) / n }')
@@ -175,9 +178,10 @@ for n in $sizes; do
 		cost=$(awk -v r="$rate" -v b="$bare" -v d="$delivered" 'BEGIN { if (r > 0 && b > 0 && d > 0) printf "%.0f", (1e9 / r - 1e9 / b) / d; else print "-" }')
 		segs=$(awk -v s="$(median $(cat "$WORK/segs.$c"))" -v n="$count" -v d="$delivered" 'BEGIN { printf "%.3f", d > 0 ? s / (n * d) : 0 }')
 		echo "$c $cost" >>"$WORK/costs.$n"
-		printf '| %s | %d | %s | %s | %s | %s |\n' "$c" $((rate / 1000)) "$delivered" \
+		printf '| %s | %d | %s | %s | %s | %s | %s of %s |\n' "$c" $((rate / 1000)) "$delivered" \
 			"$([ "$c" = bare ] && echo "0 (baseline)" || echo "$cost")" \
-			"$(tr '\n' ' ' <"$WORK/client.$c")" "$segs"
+			"$(tr '\n' ' ' <"$WORK/client.$c")" "$segs" \
+			"$(grep -c 1 "$WORK/during.$c")" "$rounds"
 	done
 	echo
 	tx=$(awk '$1 == "bare-tx" { print $2 }' "$WORK/costs.$n")

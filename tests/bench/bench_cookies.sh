@@ -176,7 +176,7 @@ for n in $sizes; do
 		delivered=$(awk -v l="$(median $(cat "$WORK/lost.$c"))" -v n="$count" 'BEGIN { printf "%.3f", (n - l) / n }')
 		# the time over bare is spent on the frames that reached s0
 		cost=$(awk -v r="$rate" -v b="$bare" -v d="$delivered" 'BEGIN { if (r > 0 && b > 0 && d > 0) printf "%.0f", (1e9 / r - 1e9 / b) / d; else print "-" }')
-		segs=$(awk -v s="$(median $(cat "$WORK/segs.$c"))" -v n="$count" -v d="$delivered" 'BEGIN { printf "%.3f", d > 0 ? s / (n * d) : 0 }')
+		segs=$(awk -v s="$(median $(cat "$WORK/segs.$c"))" -v n="$count" -v d="$delivered" 'BEGIN { printf "%.3f", (d > 0 ? s / (n * d) : 0) }')
 		echo "$c $cost" >>"$WORK/costs.$n"
 		printf '| %s | %d | %s | %s | %s | %s | %s of %s |\n' "$c" $((rate / 1000)) "$delivered" \
 			"$([ "$c" = bare ] && echo "0 (baseline)" || echo "$cost")" \

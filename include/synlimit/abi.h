@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 1
+#define SYNLIMIT_ABI_VERSION 2
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -49,6 +49,7 @@ enum synlimit_stat {
 	STAT_BAD_L4_TRUNC,   /* TCP header (or options) cut short: drop */
 	STAT_BAD_DOFF,	     /* TCP data offset < 5: drop */
 	STAT_BAD_FLAGS,	     /* SYN with RST or FIN: drop */
+	STAT_BAD_V4MAPPED,   /* IPv6 SYN from ::ffff:a.b.c.d: drop */
 	/* what happened to connection attempts */
 	STAT_SYN_NO_RULE,    /* no rule matched: pass */
 	STAT_SYN_ALLOWED,    /* allow rule: pass */
@@ -69,12 +70,12 @@ enum synlimit_stat {
 };
 
 #define STAT_CLASS_FIRST STAT_NOT_IP
-#define STAT_CLASS_LAST	 STAT_BAD_FLAGS
+#define STAT_CLASS_LAST	 STAT_BAD_V4MAPPED
 #define STAT_SYN_FIRST	 STAT_SYN_NO_RULE
 #define STAT_SYN_LAST	 STAT_SYN_NO_STATE
 /* The malformed classes whose packets are dropped (README "Classification"). */
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
-#define STAT_MALFORMED_DROP_LAST  STAT_BAD_FLAGS
+#define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit
  * member: 4-byte alignment keeps the address right after rule_key's

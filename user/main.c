@@ -79,6 +79,9 @@ static const struct opt_value xdp_modes[] = {
 	       "the period of bare-number limits", .min = PERIOD_MIN_NS, .max = PERIOD_MAX_NS)
 #define OPT_LIMITS(st) OPTION("limits", 0, OPT_STRING, st, limits, "FILE", "the limits file")
 #define OPT_JSON(st)   OPTION("json", 0, OPT_FLAG, st, json, NULL, "JSON output", .set_to = 1)
+#define OPT_ALLOW_EMPTY(st)                                                                        \
+	OPTION("allow-empty", 0, OPT_FLAG, st, allow_empty, NULL,                                  \
+	       "accept a limits file with no rules (it lifts every limit)", .set_to = 1)
 #define OPT_TABLE_SIZE(st, field, what)                                                            \
 	OPTION("max-" #what, 0, OPT_U32, st, field, "N",                                           \
 	       "entries of the " #what " table, first attach", .min = 64, .max = 1U << 26)
@@ -92,6 +95,7 @@ struct attach_opts {
 	__u64 period_ns;
 	int dry_run;
 	__u32 max_sources, max_blocked; /* 0: the program's own sizes */
+	int allow_empty;
 };
 enum {
 	ATTACH_LIMITS,
@@ -101,6 +105,7 @@ enum {
 	ATTACH_DRY_RUN,
 	ATTACH_MAX_SOURCES,
 	ATTACH_MAX_BLOCKED,
+	ATTACH_ALLOW_EMPTY,
 };
 static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
 						    .period_ns = BARE_PERIOD_DEFAULT };
@@ -115,6 +120,7 @@ static const struct opt_def attach_options[] = {
 				  "count what would be dropped, drop nothing", .set_to = 1),
 	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),
 	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),
+	[ATTACH_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct attach_opts),
 	{},
 };
 
@@ -132,12 +138,14 @@ static const struct opt_def detach_options[] = {
 struct bare_opts {
 	int leaky;
 	__u64 period_ns;
+	int allow_empty;
 };
-enum { BARE_MODE, BARE_PERIOD };
+enum { BARE_MODE, BARE_PERIOD, BARE_ALLOW_EMPTY };
 static const struct bare_opts bare_defaults = { .period_ns = BARE_PERIOD_DEFAULT };
 static const struct opt_def bare_options[] = {
 	[BARE_MODE] = OPT_BARE_MODE(struct bare_opts),
 	[BARE_PERIOD] = OPT_BARE_PERIOD(struct bare_opts),
+	[BARE_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct bare_opts),
 	{},
 };
 
@@ -232,13 +240,14 @@ static int open_pinned(int read_only, struct loaded *l)
 	return err ? EXIT_RUNTIME : 0;
 }
 
-static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run,
+static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
 		       struct limits *limits)
 {
 	struct limits_options lo = {
 		.period_ns = period_ns,
 		.leaky = leaky,
 		.dry_run = dry_run,
+		.allow_empty = allow_empty,
 		.diag = stderr,
 	};
 	int err = limits_load(path, &lo, limits);
@@ -304,7 +313,8 @@ static int cmd_attach(const struct invocation *in)
 		}
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
-	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, &limits))
+	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, o->allow_empty,
+				    &limits))
 		return EXIT_USAGE;
 	if (limits.warnings)
 		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
@@ -464,7 +474,7 @@ static int cmd_reload(const struct invocation *in)
 	if (in->given & OPT_BIT(BARE_MODE))
 		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (o->leaky ? CONFIG_F_LEAKY : 0);
 	if (load_limits(path, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
-			!!(config.flags & CONFIG_F_DRY_RUN), &limits)) {
+			!!(config.flags & CONFIG_F_DRY_RUN), o->allow_empty, &limits)) {
 		rc = EXIT_USAGE;
 		goto close;
 	}
@@ -487,7 +497,7 @@ static int cmd_check(const struct invocation *in)
 	struct limits limits = { 0 };
 	size_t i;
 
-	if (load_limits(path, o->period_ns, o->leaky, 0, &limits))
+	if (load_limits(path, o->period_ns, o->leaky, 0, o->allow_empty, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
@@ -536,7 +546,8 @@ static int cmd_replay(const struct invocation *in)
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
 	}
-	if (load_limits(o->limits, o->period_ns, o->leaky, 0, &limits))
+	/* nothing live changes: an empty table is a way to see the classes alone */
+	if (load_limits(o->limits, o->period_ns, o->leaky, 0, 1, &limits))
 		return EXIT_USAGE;
 	if (need_caps("replay", 0)) {
 		limits_free(&limits);
@@ -558,23 +569,26 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach, 1, 64, OPTIONS(attach_options, attach_defaults),
 	  .usage = "attach IFACE... [--limits FILE] [--xdp-mode auto|native|generic] [--dry-run]\n"
 		   "       [--period DURATION] [--mode strict|leaky]\n"
-		   "       [--max-sources N] [--max-blocked N]",
+		   "       [--max-sources N] [--max-blocked N] [--allow-empty]",
 	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
 		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
 		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
 		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
-		  "sizes apply to the first attach." },
+		  "sizes apply to the first attach. A limits file with no rules is refused\n"
+		  "unless --allow-empty is given." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },
 	{ "reload", cmd_reload, 1, 1, OPTIONS(bare_options, bare_defaults),
-	  .usage = "reload FILE [--period D] [--mode strict|leaky]",
+	  .usage = "reload FILE [--period D] [--mode strict|leaky] [--allow-empty]",
 	  .help = "Validate FILE, then swap in its limits atomically: a packet sees the old\n"
 		  "table or the new one. Counters and every source's history are kept. A bad\n"
 		  "file changes nothing. Bare numbers keep the period and mode given at attach\n"
-		  "unless set here." },
+		  "unless set here. FILE is read once; one rewritten while read, one that is\n"
+		  "not a regular file, and one with no rules (unless --allow-empty: it lifts\n"
+		  "every limit) are refused." },
 	{ "check", cmd_check, 1, 1, OPTIONS(bare_options, bare_defaults),
-	  .usage = "check FILE [--period D] [--mode strict|leaky]",
+	  .usage = "check FILE [--period D] [--mode strict|leaky] [--allow-empty]",
 	  .help = "Validate FILE only: every error and warning as FILE:LINE: message." },
 	{ "status", cmd_status, 0, 0, OPTIONS(report_options, report_defaults),
 	  .usage = "status [--json]",

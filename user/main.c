@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,10 +231,11 @@ static int need_caps(const char *cmd, int net_admin)
 	return EXIT_RUNTIME;
 }
 
-/* Open the pinned data path; a clear message and an exit status if not. */
-static int open_pinned(int read_only, struct loaded *l)
+/* Open the pinned data path (enum loader_flags), holding its lock; a clear
+ * message and an exit status if not. */
+static int open_pinned(int flags, struct loaded *l)
 {
-	int err = loader_open(g.pin_dir, read_only, l);
+	int err = loader_open(g.pin_dir, flags, l);
 
 	if (err)
 		loader_explain(g.pin_dir, err);
@@ -300,7 +302,7 @@ static int cmd_attach(const struct invocation *in)
 	struct synlimit_config config;
 	struct limits limits = { 0 };
 	struct loaded l;
-	int attached[64] = { 0 }, created = 0, i, err, rc = EXIT_RUNTIME;
+	int attached[64] = { 0 }, created = 0, tries, i, err, rc = EXIT_RUNTIME;
 
 	if (argc > 64) {
 		pr_warn("attach: at most 64 interfaces at once\n");
@@ -313,8 +315,8 @@ static int cmd_attach(const struct invocation *in)
 		}
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
-	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, o->allow_empty,
-				    &limits))
+	if (o->limits &&
+	    load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, o->allow_empty, &limits))
 		return EXIT_USAGE;
 	if (limits.warnings)
 		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
@@ -322,13 +324,16 @@ static int cmd_attach(const struct invocation *in)
 	if (loader_ensure_bpffs(g.pin_dir))
 		goto out;
 
-	err = loader_open(g.pin_dir, 0, &l);
-	if (err == -ENOENT) {
-		err = loader_create(g.pin_dir, &lo, &l);
-		if (err == -EEXIST) /* another controller was quicker: use its load */
-			err = loader_open(g.pin_dir, 0, &l);
-		else
-			created = !err;
+	/* a detach may remove a load before we hold its lock: load again */
+	for (tries = 0; tries < 10; tries++) {
+		err = loader_open(g.pin_dir, LOADER_EXCLUSIVE, &l);
+		if (err != -ENOENT)
+			break;
+		err = loader_create(g.pin_dir, &lo);
+		/* -EEXIST: another controller was quicker: use its load */
+		if (err && err != -EEXIST)
+			break;
+		created = !err;
 	}
 	if (err) {
 		if (err != -EPROTO)
@@ -380,12 +385,12 @@ rollback:
 	/* all or nothing: undo what this command attached */
 	for (i = 0; i < argc; i++)
 		if (attached[i])
-			xdp_detach(g.pin_dir, if_nametoindex(argv[i]));
+			xdp_detach(&l.dir, if_nametoindex(argv[i]));
 	if (created) {
 		struct xdp_iface any[1];
 
-		if (xdp_list(g.pin_dir, any, 1) == 0)
-			loader_unpin(g.pin_dir);
+		if (xdp_list(&l.dir, any, 1) == 0)
+			loader_unpin(&l.dir);
 	}
 close:
 	loader_close(&l);
@@ -400,6 +405,7 @@ static int cmd_detach(const struct invocation *in)
 	int argc = in->argc;
 	char **argv = in->argv;
 	struct xdp_iface ifaces[256];
+	struct pin_dir dir;
 	int n, i, err, rc = 0;
 
 	if (!o->all && !argc) {
@@ -412,10 +418,19 @@ static int cmd_detach(const struct invocation *in)
 	}
 	if (need_caps("detach", 1))
 		return EXIT_RUNTIME;
+	/* only the directory is needed (and locked): pins of another version
+	 * can be detached too */
+	err = pin_dir_open(g.pin_dir, LOCK_EX, &dir);
+	if (err && err != -ENOENT) {
+		pin_dir_close(&dir);
+		if (err != -EPROTO)
+			pr_warn("cannot open %s: %s\n", g.pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
 	if (o->all) {
-		n = xdp_list(g.pin_dir, ifaces, 256);
+		n = xdp_list(&dir, ifaces, 256);
 		for (i = 0; i < n; i++) {
-			err = xdp_detach(g.pin_dir, ifaces[i].ifindex);
+			err = xdp_detach(&dir, ifaces[i].ifindex);
 			if (err) {
 				pr_warn("%s: cannot detach: %s\n", ifaces[i].name, strerror(-err));
 				rc = EXIT_RUNTIME;
@@ -428,7 +443,7 @@ static int cmd_detach(const struct invocation *in)
 		for (i = 0; i < argc; i++) {
 			__u32 ifindex = if_nametoindex(argv[i]);
 
-			err = ifindex ? xdp_detach(g.pin_dir, ifindex) : -ENODEV;
+			err = !ifindex ? -ENODEV : dir.fd < 0 ? -ENOENT : xdp_detach(&dir, ifindex);
 			if (err == -ENOENT || err == -ENODEV) {
 				pr_warn("%s: %s\n", argv[i],
 					err == -ENODEV ? "no such interface"
@@ -443,13 +458,14 @@ static int cmd_detach(const struct invocation *in)
 		}
 	}
 	/* the maps and program go with the last interface */
-	if (xdp_list(g.pin_dir, ifaces, 1) == 0 && !access(g.pin_dir, F_OK)) {
-		err = loader_unpin(g.pin_dir);
+	if (dir.fd >= 0 && xdp_list(&dir, ifaces, 1) == 0) {
+		err = loader_unpin(&dir);
 		if (err) {
 			pr_warn("cannot remove %s: %s\n", g.pin_dir, strerror(-err));
 			rc = EXIT_RUNTIME;
 		}
 	}
+	pin_dir_close(&dir);
 	return rc;
 }
 
@@ -464,7 +480,7 @@ static int cmd_reload(const struct invocation *in)
 
 	if (need_caps("reload", 0))
 		return EXIT_RUNTIME;
-	if (open_pinned(0, &l))
+	if (open_pinned(LOADER_EXCLUSIVE, &l))
 		return EXIT_RUNTIME;
 	if (config_read(&l, &config))
 		goto close;
@@ -529,7 +545,7 @@ static int cmd_read(const struct invocation *in)
 	int err;
 
 	o.addr = in->argc ? in->argv[0] : NULL;
-	if (open_pinned(in->cmd->read_only, &l))
+	if (open_pinned(in->cmd->read_only ? LOADER_READ_ONLY : 0, &l))
 		return EXIT_RUNTIME;
 	err = in->cmd->report(&l, &o);
 	loader_close(&l);

@@ -134,7 +134,7 @@ static int status_read(const struct loaded *l, struct status *s)
 	__u64 c[STAT_MAX];
 	int err;
 
-	s->n_ifaces = xdp_list(s->pin_dir, s->ifaces, MAX_IFACES);
+	s->n_ifaces = xdp_list(&l->dir, s->ifaces, MAX_IFACES);
 	err = config_read(l, &s->config);
 	if (!err)
 		err = stats_read(l->stats_fd, c);
@@ -160,7 +160,7 @@ int report_status(const char *pin_dir, const struct report_options *opts)
 	struct loaded l;
 	int err;
 
-	err = loader_open(pin_dir, 1, &l);
+	err = loader_open(pin_dir, LOADER_READ_ONLY, &l);
 	if (err == -ENOENT) {
 		if (opts->json)
 			print_unattached_json(pin_dir);

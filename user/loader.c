@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
@@ -128,11 +129,27 @@ static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 
 	return -EPROTO;
 }
 
-/* Is the program at fd this synlimit's XDP program, using the pinned maps
- * ids[from..to-1]? */
-static int check_prog(int fd, const char *dir, const char *want_name, const __u32 *ids, size_t from,
-		      size_t to)
+/* Does the loaded program carry the BTF of this synlimit's object, byte
+ * for byte (libbpf loads it unchanged where the kernel has every feature)? */
+static int same_btf(__u32 btf_id, const struct btf *want)
 {
+	struct btf *have = btf_id ? btf__load_from_kernel_by_id(btf_id) : NULL;
+	__u32 have_size = 0, want_size = 0;
+	const void *have_raw = have ? btf__raw_data(have, &have_size) : NULL;
+	const void *want_raw = want ? btf__raw_data(want, &want_size) : NULL;
+	int same = have_raw && want_raw && have_size == want_size &&
+		   !memcmp(have_raw, want_raw, want_size);
+
+	btf__free(have);
+	return same;
+}
+
+/* Is the program at fd this synlimit's XDP program (same name, same BTF),
+ * using the pinned maps ids[from..to-1]? */
+static int check_prog(int fd, const char *dir, const struct synlimit_bpf *skel, const __u32 *ids,
+		      size_t from, size_t to)
+{
+	const char *want_name = bpf_program__name(skel->progs.synlimit_xdp);
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info), used[64];
 	size_t i, k;
@@ -145,6 +162,12 @@ static int check_prog(int fd, const char *dir, const char *want_name, const __u3
 		pr_warn("%s/%s: not this synlimit's program (type %u, name '%s'; expected XDP "
 			"'%s'): refusing it\n",
 			dir, PROG_PIN, info.type, info.name, want_name);
+		return -EPROTO;
+	}
+	if (!same_btf(info.btf_id, bpf_object__btf(skel->obj))) {
+		pr_warn("%s/%s: a program of another synlimit build (its BTF differs): use the "
+			"synlimit that attached it, or detach and attach again\n",
+			dir, PROG_PIN);
 		return -EPROTO;
 	}
 	for (i = from; i < to; i++) {
@@ -248,8 +271,7 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 		err = out->prog_fd;
 		goto fail;
 	}
-	err = check_prog(out->prog_fd, pin_dir, bpf_program__name(skel->progs.synlimit_xdp), ids, 1,
-			 N_PINNED_MAPS);
+	err = check_prog(out->prog_fd, pin_dir, skel, ids, 1, N_PINNED_MAPS);
 	if (err)
 		goto fail;
 	synlimit_bpf__destroy(skel);

@@ -262,13 +262,21 @@ static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run
 	return err;
 }
 
-/* Install a parsed file as the live table and record it in the config. */
-static int install_limits(const struct loaded *l, const char *path, const struct limits *limits,
+/* Install a parsed file as the live table and record it in the config,
+ * under the pin directory's lock. Its rules carry the table's generation,
+ * and so do the events they cause, so that an event is never labelled with
+ * another table's FILE:LINE. */
+static int install_limits(const struct loaded *l, const char *path, struct limits *limits,
 			  struct synlimit_config *config)
 {
+	__u32 generation = config->generation + 1;
 	char *real = realpath(path, NULL);
-	int table = limit_table_create(limits->entries, limits->count), err;
+	size_t i;
+	int table, err;
 
+	for (i = 0; i < limits->count; i++)
+		limits->entries[i].rule.generation = generation;
+	table = limit_table_create(limits->entries, limits->count);
 	if (table < 0) {
 		pr_warn("cannot create the limit table: %s\n", strerror(-table));
 		free(real);
@@ -284,6 +292,7 @@ static int install_limits(const struct loaded *l, const char *path, const struct
 	snprintf(config->limits_path, sizeof(config->limits_path), "%s", real ? real : path);
 	free(real);
 	config->rule_count = (__u32)limits->count;
+	config->generation = generation;
 	config->loaded_at = (__u64)time(NULL);
 	err = config_write(l, config);
 	if (err)
@@ -625,7 +634,9 @@ static const struct command commands[] = {
 	{ "watch", READS(watch_run, 0, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "watch [--json]",
 	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"
-		  "with --json). One watcher at a time: watchers share the ring buffer." },
+		  "with --json). One consumer at a time: each event is delivered once, so a\n"
+		  "second watch is refused. An event made under an earlier limits table is\n"
+		  "labelled with its line and generation, not with the current file." },
 	{ "replay", cmd_replay, 1, 1, OPTIONS(replay_options, replay_defaults),
 	  .usage = "replay --limits FILE CAPTURE.pcap [--json] [--period D] [--mode strict|leaky]",
 	  .help = "Run every packet of an Ethernet capture through the real XDP program with its\n"

@@ -79,6 +79,7 @@ static void print_status_json(const struct status *s)
 	json_u64_field(&j, "rules", config->rule_count);
 	json_string_field(&j, "loaded_at", config->loaded_at ? s->loaded_at : NULL);
 	json_u64_field(&j, "reloads", config->reloads);
+	json_u64_field(&j, "generation", config->generation);
 	json_string_field(&j, "bare_period", s->bare_period);
 	json_string_field(&j, "bare_mode", bare_mode(config));
 	json_object_end(&j);

@@ -29,6 +29,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct synlimit_config config = { 0 };
 	char when[32], addr[ADDR_TEXT_MAX], origin[300];
 	const char *type;
+	int current;
 
 	if (size < sizeof(*ev))
 		return 0;
@@ -39,7 +40,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
 	format_mono_time(ev->time_ns, when, sizeof(when));
 	addr_format(&ev->addr, ev->prefixlen, addr, sizeof(addr));
-	format_rule_origin(&config, ev->line, origin, sizeof(origin));
+	/* an event made under another table (one replaced since, or a load
+	 * not yet recorded) is not labelled with this table's file */
+	current = ev->generation == config.generation;
+	if (current)
+		format_rule_origin(&config, ev->line, origin, sizeof(origin));
+	else
+		snprintf(origin, sizeof(origin),
+			 "line %u of an earlier table (generation %u, now %u)", ev->line,
+			 ev->generation, config.generation);
 	if (w->json) {
 		struct json j;
 
@@ -48,7 +57,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		json_string_field(&j, "time", when);
 		json_string_field(&j, "event", type);
 		json_string_field(&j, "addr", addr);
-		json_string_field(&j, "rule", origin);
+		json_string_field(&j, "rule", current ? origin : NULL);
+		json_u64_field(&j, "line", ev->line);
+		json_u64_field(&j, "generation", ev->generation);
+		json_bool_field(&j, "earlier_table", !current);
 		json_double_field(&j, "rate", ev->rate_q16 ? (double)ev->rate_q16 / 65536 : NAN);
 		json_u64_field(&j, "drops", ev->drops);
 		json_bool_field(&j, "dry_run", ev->dry_run);

@@ -113,13 +113,13 @@ enum rule_algo {
  * fixed point (events per period * 65536).
  */
 struct rule {
-	__u8 action;	 /* enum rule_action */
-	__u8 algo;	 /* enum rule_algo */
-	__u8 flags;	 /* RULE_F_* */
-	__u8 per_prefix; /* aggregation prefix in the 128-bit space (1..128) */
-	__u32 line;	 /* line in the limits file, for reports */
-	__u32 shape;	 /* algo and period: state of another shape restarts */
-	__u32 pad;
+	__u8 action;	  /* enum rule_action */
+	__u8 algo;	  /* enum rule_algo */
+	__u8 flags;	  /* RULE_F_* */
+	__u8 per_prefix;  /* aggregation prefix in the 128-bit space (1..128) */
+	__u32 line;	  /* line in the limits file, for reports */
+	__u32 shape;	  /* algo and period: state of another shape restarts */
+	__u32 generation; /* of the table holding it: events carry it (config.generation) */
 	union synlimit_addr per_mask; /* source & per_mask = state key */
 	__u64 period_ns;
 	__u64 block_ns; /* block=DURATION, 0 if none */
@@ -196,9 +196,11 @@ struct synlimit_event {
 	__u8 type; /* enum event_type */
 	__u8 dry_run;
 	__u8 pad;
-	__u32 line;	/* rule's line in the limits file */
-	__u64 rate_q16; /* ewma rate, 0 for bucket */
-	__u64 drops;	/* for UNBLOCK: drops in the episode */
+	__u32 line;	  /* rule's line in the limits file */
+	__u64 rate_q16;	  /* ewma rate, 0 for bucket */
+	__u64 drops;	  /* for UNBLOCK: drops in the episode */
+	__u32 generation; /* of the limit table the rule came from */
+	__u32 pad2;
 };
 
 /* Single-entry array describing what is loaded; pinned with the maps, so a
@@ -213,7 +215,7 @@ struct synlimit_config {
 	__u64 reloads;
 	__u64 bare_period_ns; /* --period for bare numbers */
 	__u32 flags;	      /* CONFIG_F_* */
-	__u32 pad;
+	__u32 generation;     /* of the table in force: 0 none yet, then 1 up, one per load */
 	char limits_path[SYNLIMIT_PATH_MAX];
 };
 

@@ -195,6 +195,44 @@ expect_eq "  ...and the first one ran to its end" "0" "$?"
 expect_rc "a watch after the first ended" 0 \
 	ip netns exec "$NS_S" timeout -s INT --preserve-status 1 "$SYNLIMIT" --pin-dir "$PIN" watch
 
+# ---- item 4: events are labelled from the table they were made under ----
+printf '*               5/5s strict\n' >"$WORK/one.limits"
+printf '# the same limit, on line 4\n198.18.0.9 allow\n"2001:db8::/64" 3/5s\n* 5/5s strict\n' \
+	>"$WORK/four.limits"
+start_server 198.18.0.2 2525
+sl reload "$WORK/one.limits" >/dev/null 2>&1
+gen_one=$(sl --json status | json .limits.generation)
+# no watch runs: the block event waits in the ring buffer
+expect_eq "10 connects from 198.18.0.1 under one.limits: blocked after 5" "CCCCCxxxxx" \
+	"$(connect_n 198.18.0.2 2525 10)"
+sl reload "$WORK/four.limits" >/dev/null 2>&1
+gen_four=$(sl --json status | json .limits.generation)
+expect_eq "each load has its own generation" "yes" "$([ "$gen_four" -gt "$gen_one" ] && echo yes)"
+ip netns exec "$NS_S" timeout -s INT --preserve-status 4 "$SYNLIMIT" --pin-dir "$PIN" \
+	watch --json >"$WORK/watch.json" 2>&1 &
+watch_pid=$!
+sleep 0.8
+in_client ip addr add 198.18.0.12/24 dev c0
+expect_eq "10 connects from 198.18.0.12 under four.limits: blocked after 5" "CCCCCxxxxx" \
+	"$(connect_n 198.18.0.2 2525 10 0.3 198.18.0.12)"
+wait $watch_pid
+# event ADDR FIELD: a field of the first block event of ADDR
+event() { grep "\"event\":\"block\",\"addr\":\"$1\"" "$WORK/watch.json" | head -n 1 | json "$2"; }
+expect_eq "the event made under one.limits, read after the reload: no file named, its line and generation" \
+	"null 1 $gen_one true" \
+	"$(event 198.18.0.1 .rule) $(event 198.18.0.1 .line) $(event 198.18.0.1 .generation) $(event 198.18.0.1 .earlier_table)"
+expect_eq "the event made under four.limits: its FILE:LINE" \
+	"$WORK/four.limits:4 $gen_four false" \
+	"$(event 198.18.0.12 .rule) $(event 198.18.0.12 .generation) $(event 198.18.0.12 .earlier_table)"
+sl reload "$WORK/one.limits" >/dev/null 2>&1
+in_client ip addr add 198.18.0.13/24 dev c0
+connect_n 198.18.0.2 2525 10 0.3 198.18.0.13 >/dev/null
+sl reload "$WORK/four.limits" >/dev/null 2>&1
+ip netns exec "$NS_S" timeout -s INT --preserve-status 1 "$SYNLIMIT" --pin-dir "$PIN" \
+	watch >"$WORK/out" 2>&1
+expect_out "watch (text) says an event is from an earlier table" \
+	"block   198.18.0.13 .* rule line 1 of an earlier table (generation [0-9]*, now [0-9]*)"
+
 # ---- item 5: an empty limits file never lifts the limits by accident ----
 rules_before=$(sl --json status | json .limits.rules)
 expect_rc "reload of an empty file" 2 sl reload "$WORK/empty.limits"

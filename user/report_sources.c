@@ -286,6 +286,7 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	union synlimit_addr addr;
 	unsigned int prefix;
 	const char *why = NULL;
+	char via[32];
 	int table, err;
 
 	if (addr_parse(text, &addr, &prefix, &why) || prefix != 128) {
@@ -299,7 +300,7 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	s.v.has_rule = source_rule_live(table, &addr, &s.v.rule);
 	if (table >= 0)
 		close(table);
-	s.verified = syncookie_verified(l->pin_dir, &addr, mono_now_ns(), &s.verified_age_ns) == 1;
+	s.verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr, mono_now_ns(), &s.verified_age_ns) == 1;
 	if (s.v.has_rule && s.v.rule.action == RULE_LIMIT) {
 		addr_mask(&addr, s.v.rule.per_prefix, &s.key.addr);
 		s.key.prefixlen = s.v.rule.per_prefix;

@@ -117,7 +117,8 @@ import ast, sys
 c = ast.literal_eval(sys.stdin.read())
 names = ["not_ip","ipv4_not_tcp","ipv6_not_tcp","tcp_not_syn","fragment","syn","bad_l2_truncated",
          "bad_vlan_depth","bad_l3_truncated","bad_ip_version","bad_ihl","bad_ip_length",
-         "bad_ipv6_ext_depth","bad_l4_truncated","bad_tcp_doff","bad_tcp_flags"]
+         "bad_ipv6_ext_depth","bad_l4_truncated","bad_tcp_doff","bad_tcp_flags",
+         "bad_v4mapped_source"]
 print(sum(c[n] for n in names))')"
 
 sl --json blocked >"$WORK/blocked.json"
@@ -191,7 +192,7 @@ bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(python3 -c 'print(" 
 expect_rc "status on pins of another ABI version" 1 sl status
 expect_out "  ...says why" "ABI version 99; this one speaks $("$SYNLIMIT" -V | sed -n 's/.*(ABI \([0-9]*\),.*/\1/p')"
 expect_rc "reload on pins of another ABI version" 1 sl reload "$WORK/a.limits"
-bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(python3 -c 'print(" ".join(["1","0","0","0"] + ["0"] * 292))')
+bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(python3 -c 'import sys; print(" ".join([sys.argv[1],"0","0","0"] + ["0"] * 292))' "$("$SYNLIMIT" -V | sed -n 's/.*(ABI \([0-9]*\),.*/\1/p')")
 
 # ---- detach, then a foreign program is never replaced ----
 expect_rc "detach s0" 0 sl detach s0

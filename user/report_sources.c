@@ -300,7 +300,8 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	s.v.has_rule = source_rule_live(table, &addr, &s.v.rule);
 	if (table >= 0)
 		close(table);
-	s.verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr, mono_now_ns(), &s.verified_age_ns) == 1;
+	s.verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr,
+					mono_now_ns(), &s.verified_age_ns) == 1;
 	if (s.v.has_rule && s.v.rule.action == RULE_LIMIT) {
 		addr_mask(&addr, s.v.rule.per_prefix, &s.key.addr);
 		s.key.prefixlen = s.v.rule.per_prefix;

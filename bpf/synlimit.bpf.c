@@ -3,7 +3,7 @@
  * synlimit: count TCP connection attempts per source at the NIC and drop
  * floods beyond the limit that applies to the source.
  *
- * parse -> classify -> (connection attempt) rule -> source state -> verdict.
+ * parse -> classify -> (connection attempt) ban? -> rule -> source state -> verdict.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -43,7 +43,7 @@ static __always_inline int class_drops(enum synlimit_stat class)
 
 static __always_inline int outcome_drops(enum synlimit_stat outcome)
 {
-	return (outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BLOCK) ||
+	return (outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BAN) ||
 	       outcome == STAT_SYN_COOKIE_CAPPED;
 }
 
@@ -382,23 +382,57 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	return first_drop(st, rule, key, &after, now);
 }
 
-/* The rule for src (longest prefix), then what it says. */
+/* A ban on src that has not expired (synlimit ban); it overrides every rule. */
+static __always_inline int banned(const union synlimit_addr *src)
+{
+	struct rule_key key = { .prefixlen = 128, .addr = *src };
+	struct ban *ban = bpf_map_lookup_elem(&bans, &key);
+
+	/* signed: a ban set by the controller a moment after our clock read */
+	return ban && (!ban->expires_ns || (__s64)(clock_now(1) - ban->expires_ns) < 0);
+}
+
+/* The port rule for (dport, src), longest prefix, or the port-less rule
+ * when none matches. Only tables whose file names ports get here. */
+static __always_inline const struct rule *
+port_rule(const struct rule *portless, const union synlimit_addr *src, __be16 dport)
+{
+	struct port_rule_key key = { .prefixlen = 32 + 128, .port = dport, .addr = *src };
+	__u32 slot = portless->port_table - 1;
+	const struct rule *rule;
+	void *table;
+
+	table = bpf_map_lookup_elem(&port_tables, &slot);
+	if (!table)
+		return portless;
+	rule = bpf_map_lookup_elem(table, &key);
+	return rule ? rule : portless;
+}
+
+/* The rule for src (longest prefix; rules naming dport first), then what
+ * it says. */
 static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
-						    const union synlimit_addr *src)
+						    const union synlimit_addr *src, __be16 dport)
 {
 	enum synlimit_stat cookie;
 	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
 	struct source_key key = {};
-	struct rule *rule;
+	const struct rule *rule;
 	__u32 zero = 0;
 	void *table;
 	__u64 now;
 
+	if (banned(src))
+		return STAT_SYN_DROP_BAN;
 	table = bpf_map_lookup_elem(&limit_tables, &zero);
 	if (!table)
 		return STAT_SYN_NO_RULE;
 	rule = bpf_map_lookup_elem(table, &rule_key);
 	if (!rule)
+		return STAT_SYN_NO_RULE;
+	if (rule->port_table) /* the file names ports: their rules come first */
+		rule = port_rule(rule, src, dport);
+	if (rule->action == RULE_NONE)
 		return STAT_SYN_NO_RULE;
 	if (rule->action == RULE_ALLOW)
 		return STAT_SYN_ALLOWED;
@@ -410,6 +444,7 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 	key.addr.u32[2] = src->u32[2] & rule->per_mask.u32[2];
 	key.addr.u32[3] = src->u32[3] & rule->per_mask.u32[3];
 	key.prefixlen = rule->per_prefix;
+	key.scope = rule->scope;
 	now = clock_now(rule_clock_coarse(rule));
 	cookie = syncookie_syn(ctx, st, rule, src, &key, now);
 	if (cookie)
@@ -423,17 +458,18 @@ int synlimit_xdp(struct xdp_md *ctx)
 	enum synlimit_stat class, outcome;
 	union synlimit_addr src;
 	struct synlimit_stats *st;
+	__be16 dport = 0;
 	__u32 zero = 0;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!st) /* cannot happen for a per-CPU array; keeps the verifier happy */
 		return XDP_PASS;
-	class = classify(ctx, &src);
+	class = classify(ctx, &src, &dport);
 	count(st, class);
 	if (class != STAT_SYN)
 		return class_drops(class) ? XDP_DROP : XDP_PASS;
 
-	outcome = limit_syn(ctx, st, &src);
+	outcome = limit_syn(ctx, st, &src, dport);
 	count(st, outcome);
 	if (outcome == STAT_SYN_COOKIE_SENT)
 		return XDP_TX;

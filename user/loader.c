@@ -23,6 +23,7 @@
 static const char *const pinned_maps[] = {
 	"stats",  "limit_tables", "sources",	 "blocked_sources", "lock_stripes",
 	"events", "event_budget", "fixed_clock", "config",	    SYNCOOKIE_PINNED_MAPS,
+	"port_tables", "bans",
 };
 #define PROG_PIN "prog"
 
@@ -74,6 +75,8 @@ void loader_close(struct loaded *l)
 	close_fd(&l->blocked_fd);
 	close_fd(&l->events_fd);
 	close_fd(&l->config_fd);
+	close_fd(&l->port_tables_fd);
+	close_fd(&l->bans_fd);
 }
 
 static int get_pinned(const char *dir, const char *name, int read_only)
@@ -128,6 +131,7 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
 	out->blocked_fd = out->events_fd = out->config_fd = -1;
+	out->port_tables_fd = out->bans_fd = -1;
 	snprintf(out->pin_dir, sizeof(out->pin_dir), "%s", pin_dir);
 
 	out->config_fd = get_pinned(pin_dir, "config", read_only);
@@ -154,10 +158,12 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 	out->blocked_fd = get_pinned(pin_dir, "blocked_sources", read_only);
 	out->events_fd = get_pinned(pin_dir, "events", read_only);
 	out->prog_fd = get_pinned(pin_dir, PROG_PIN, 0);
+	out->port_tables_fd = get_pinned(pin_dir, "port_tables", read_only);
+	out->bans_fd = get_pinned(pin_dir, "bans", read_only);
 	if (out->stats_fd < 0 || out->tables_fd < 0 || out->sources_fd < 0 || out->blocked_fd < 0 ||
-	    out->events_fd < 0 || out->prog_fd < 0) {
-		int errs[] = { out->stats_fd,	out->tables_fd, out->sources_fd,
-			       out->blocked_fd, out->events_fd, out->prog_fd };
+	    out->events_fd < 0 || out->prog_fd < 0 || out->port_tables_fd < 0 || out->bans_fd < 0) {
+		int errs[] = { out->stats_fd,	out->tables_fd, out->sources_fd,      out->blocked_fd,
+			       out->events_fd,	out->prog_fd,	out->port_tables_fd, out->bans_fd };
 		size_t i;
 
 		for (i = 0, err = -ENOENT; i < ARRAY_SIZE(errs); i++)
@@ -169,6 +175,8 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 	if (!err)
 		err = check_value_size(out->blocked_fd, "blocked_sources",
 				       sizeof(struct blocked_state));
+	if (!err)
+		err = check_value_size(out->bans_fd, "bans", sizeof(struct ban));
 	if (err)
 		goto fail;
 	return 0;

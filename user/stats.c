@@ -30,6 +30,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_SYN_DROP_DENY] = "syn_dropped_deny",
 	[STAT_SYN_DROP_LIMIT] = "syn_dropped_limit",
 	[STAT_SYN_DROP_BLOCK] = "syn_dropped_block",
+	[STAT_SYN_DROP_BAN] = "syn_dropped_ban",
 	[STAT_SYN_NO_STATE] = "syn_untracked",
 	[STAT_SYN_COOKIE_SENT] = "syn_cookie_sent",
 	[STAT_SYN_COOKIE_CAPPED] = "syn_cookie_capped",

@@ -394,8 +394,8 @@ static __always_inline int banned(const union synlimit_addr *src)
 
 /* The port rule for (dport, src), longest prefix, or the port-less rule
  * when none matches. Only tables whose file names ports get here. */
-static __always_inline const struct rule *
-port_rule(const struct rule *portless, const union synlimit_addr *src, __be16 dport)
+static __always_inline const struct rule *port_rule(const struct rule *portless,
+						    const union synlimit_addr *src, __be16 dport)
 {
 	struct port_rule_key key = { .prefixlen = 32 + 128, .port = dport, .addr = *src };
 	__u32 slot = portless->port_table - 1;

@@ -189,8 +189,8 @@ int limit_table_live_ports(int tables_fd, int port_tables_fd)
 	return fd < 0 ? -errno : fd;
 }
 
-int limit_table_lookup(int tables_fd, int port_tables_fd, const union synlimit_addr *addr,
-		       int port, struct rule *rule)
+int limit_table_lookup(int tables_fd, int port_tables_fd, const union synlimit_addr *addr, int port,
+		       struct rule *rule)
 {
 	struct rule_key key = { .prefixlen = 128, .addr = *addr };
 	int table = limit_table_live(tables_fd), found;

@@ -162,8 +162,8 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 	out->bans_fd = get_pinned(pin_dir, "bans", read_only);
 	if (out->stats_fd < 0 || out->tables_fd < 0 || out->sources_fd < 0 || out->blocked_fd < 0 ||
 	    out->events_fd < 0 || out->prog_fd < 0 || out->port_tables_fd < 0 || out->bans_fd < 0) {
-		int errs[] = { out->stats_fd,	out->tables_fd, out->sources_fd,      out->blocked_fd,
-			       out->events_fd,	out->prog_fd,	out->port_tables_fd, out->bans_fd };
+		int errs[] = { out->stats_fd,  out->tables_fd, out->sources_fd,	    out->blocked_fd,
+			       out->events_fd, out->prog_fd,   out->port_tables_fd, out->bans_fd };
 		size_t i;
 
 		for (i = 0, err = -ENOENT; i < ARRAY_SIZE(errs); i++)

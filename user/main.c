@@ -280,17 +280,11 @@ static int install_limits(const struct loaded *l, const char *path, const struct
 			  struct synlimit_config *config)
 {
 	char *real = realpath(path, NULL);
-	int table = limit_table_create(limits->entries, limits->count), err;
+	int err =
+	    limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
 
-	if (table < 0) {
-		pr_warn("cannot create the limit table: %s\n", strerror(-table));
-		free(real);
-		return table;
-	}
-	err = limit_table_swap(l->tables_fd, table);
-	close(table);
 	if (err) {
-		pr_warn("cannot swap in the new limit table: %s\n", strerror(-err));
+		pr_warn("cannot install the new limit table: %s\n", strerror(-err));
 		free(real);
 		return err;
 	}
@@ -575,11 +569,12 @@ static int cmd_check(const struct invocation *in)
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
 		const struct limit_entry *e = &limits.entries[i];
-		char key[ADDR_TEXT_MAX], spec[128];
+		char key[ADDR_TEXT_MAX], spec[128], ports[LIMITS_LINE_MAX];
 
-		printf("%s:%u: %s %s\n", path, e->rule.line,
+		printf("%s:%u: %s %s%s%s\n", path, e->rule.line,
 		       addr_format(&e->key.addr, e->key.prefixlen, key, sizeof(key)),
-		       format_rule(&e->rule, spec, sizeof(spec)));
+		       format_rule(&e->rule, spec, sizeof(spec)), e->ports ? " port=" : "",
+		       format_ports(e->ports, e->n_ports, ports, sizeof(ports)));
 	}
 	printf("%s: %zu rules, no errors, %d warning%s\n", path, limits.count, limits.warnings,
 	       limits.warnings == 1 ? "" : "s");

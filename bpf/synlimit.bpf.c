@@ -382,14 +382,31 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	return first_drop(st, rule, key, &after, now);
 }
 
-/* A ban on src that has not expired (synlimit ban); it overrides every rule. */
+/* Expired bans of ever shorter prefixes looked past before giving up (the
+ * controller purges expired bans whenever it changes the bans). */
+#define BAN_LOOKUPS 4
+
+/* A ban on src that has not expired (synlimit ban); it overrides every rule.
+ * An expired ban must not hide a live one of a shorter prefix: look again
+ * below it. */
 static __always_inline int banned(const union synlimit_addr *src)
 {
 	struct rule_key key = { .prefixlen = 128, .addr = *src };
-	struct ban *ban = bpf_map_lookup_elem(&bans, &key);
+	struct ban *ban;
+	int i;
 
-	/* signed: a ban set by the controller a moment after our clock read */
-	return ban && (!ban->expires_ns || (__s64)(clock_now(1) - ban->expires_ns) < 0);
+	for (i = 0; i < BAN_LOOKUPS; i++) {
+		ban = bpf_map_lookup_elem(&bans, &key);
+		if (!ban)
+			return 0;
+		/* signed: a ban set by the controller a moment after our clock read */
+		if (!ban->expires_ns || (__s64)(clock_now(1) - ban->expires_ns) < 0)
+			return 1;
+		if (!ban->prefixlen)
+			return 0;
+		key.prefixlen = ban->prefixlen - 1;
+	}
+	return 0;
 }
 
 /* The port rule for (dport, src), longest prefix, or the port-less rule

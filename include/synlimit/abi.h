@@ -187,6 +187,8 @@ _Static_assert(sizeof(struct port_rule_key) == 24, "LPM key: prefixlen then 20 b
 struct ban {
 	__u64 expires_ns; /* CLOCK_MONOTONIC; 0: until unban */
 	__u64 created;	  /* CLOCK_REALTIME seconds, for reports */
+	__u32 prefixlen;  /* the key's: an expired ban yields to shorter ones */
+	__u32 pad;
 	char reason[SYNLIMIT_BAN_REASON_MAX];
 };
 

@@ -191,6 +191,31 @@ static int load_rules(struct synlimit_bpf *skel, __u64 default_milli, __u64 peri
 	return load_rules_with(skel, &spec, n, v6_rules, table_fd_out);
 }
 
+/* A limit for everything, and one port rule for 198.18.0.0/16 (where the
+ * measured sources are) naming port (the packets go to port 25). */
+static int load_port_rules(struct synlimit_bpf *skel, __u16 port)
+{
+	static struct port_range range;
+	struct limit_spec spec = { .action = RULE_LIMIT,
+				   .limit_milli = 1000000000000ULL,
+				   .period_ns = NSEC_PER_SEC,
+				   .per_prefix = 128 };
+	struct limit_entry e[2] = { { .key = { .prefixlen = 0 } } };
+	const char *err;
+
+	range.lo = range.hi = port;
+	rule_compile(&spec, &e[0].rule, &err);
+	rule_compile(&spec, &e[1].rule, &err);
+	e[1].rule.scope = 1;
+	e[1].key.prefixlen = 96 + 16;
+	e[1].key.addr.u32[2] = htonl(0xffff);
+	e[1].key.addr.u32[3] = htonl(0xc6120000);
+	e[1].ports = &range;
+	e[1].n_ports = 1;
+	return limit_table_install(bpf_map__fd(skel->maps.limit_tables),
+				   bpf_map__fd(skel->maps.port_tables), e, 2);
+}
+
 static long memlock_of(int fd)
 {
 	char path[64], line[256];
@@ -432,6 +457,20 @@ int main(int argc, char **argv)
 		row_same_packet(name, prog_fd, &syn4);
 		if (i == 0)
 			target_ns[1] = last_overhead;
+	}
+	load_port_rules(skel, 80);
+	row_same_packet("IPv4 SYN, known source, a port rule for another port", prog_fd, &syn4);
+	load_port_rules(skel, 25);
+	row_same_packet("IPv4 SYN, known source under its port's own rule", prog_fd, &syn4);
+	{
+		struct ban forever = { .prefixlen = 128 };
+		struct rule_key key = { .prefixlen = 128 };
+
+		key.addr.u32[2] = htonl(0xffff);
+		key.addr.u32[3] = htonl(0xc6120001); /* syn4's source */
+		bpf_map_update_elem(bpf_map__fd(skel->maps.bans), &key, &forever, BPF_ANY);
+		row_same_packet("IPv4 SYN, banned source", prog_fd, &syn4);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.bans), &key);
 	}
 	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, quick ? 1000 : 1000000, 1, NULL);
 	row_same_packet(quick ? "IPv6 SYN, known source under its limit, 1000 IPv6 rules"

@@ -35,7 +35,7 @@ endif
 
 # Debian packages: building, testing, the demo.
 DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
-DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux
+DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux fail2ban
 # The sanitizer and libFuzzer runtimes of the clang in use (its major version).
 DEPS_CLANG_RT = libclang-rt-$$($(CLANG) -dumpversion | cut -d. -f1)-dev
 DEPS_CHECK := clang-format cppcheck

@@ -180,7 +180,9 @@ static int cmp_item(const void *a, const void *b)
 	const struct ban_item *x = a, *y = b;
 	int c = memcmp(&x->key.addr, &y->key.addr, sizeof(x->key.addr));
 
-	return c ? c : x->key.prefixlen < y->key.prefixlen ? -1 : x->key.prefixlen > y->key.prefixlen;
+	return c				     ? c
+	       : x->key.prefixlen < y->key.prefixlen ? -1
+						     : x->key.prefixlen > y->key.prefixlen;
 }
 
 int bans_list(int bans_fd, struct ban_item **items, size_t *n)

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "addr.h"
+#include "bans.h"
+#include "bans_report.h"
 #include "clock.h"
 #include "limit_table.h"
 #include "limits_file.h"
@@ -192,6 +194,25 @@ static const struct opt_def replay_options[] = {
 	OPT_BARE_PERIOD(struct replay_opts),
 	{},
 };
+
+struct ban_opts {
+	__u64 for_ns; /* 0: until unban */
+	const char *reason;
+	const char *file;
+};
+static const struct ban_opts ban_defaults;
+static const struct opt_def ban_options[] = {
+	OPTION("for", 0, OPT_DURATION, struct ban_opts, for_ns, "DURATION",
+	       "how long (a bare number is seconds); default until unban", .min = NSEC_PER_MSEC,
+	       .max = 100 * 86400 * NSEC_PER_SEC),
+	OPTION("reason", 0, OPT_STRING, struct ban_opts, reason, "TEXT",
+	       "why, shown by bans and blocked"),
+	OPTION("file", 0, OPT_STRING, struct ban_opts, file, "FILE",
+	       "a blocklist: one address or network a line; - for standard input"),
+	{},
+};
+static const struct opt_def no_options[] = { {} };
+static const int no_defaults;
 
 struct invocation;
 
@@ -625,6 +646,102 @@ static int cmd_replay(const struct invocation *in)
 	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
+/* ---- ban, unban, bans ---- */
+
+/* --reason as the ban records it: printable, at most 79 bytes. */
+static int ban_reason(const char *text, struct ban *ban)
+{
+	size_t i;
+
+	for (i = 0; text && text[i]; i++)
+		if ((unsigned char)text[i] < ' ') {
+			pr_warn("ban: --reason takes printable text\n");
+			return -EINVAL;
+		}
+	if (i >= sizeof(ban->reason)) {
+		pr_warn("ban: --reason takes at most %zu bytes\n", sizeof(ban->reason) - 1);
+		return -EINVAL;
+	}
+	memcpy(ban->reason, text, i);
+	return 0;
+}
+
+static int cmd_ban(const struct invocation *in)
+{
+	const struct ban_opts *o = in->opts;
+	struct ban ban = { .created = (__u64)time(NULL) };
+	struct rule_key one, *keys = &one;
+	const char *why = NULL;
+	char what[ADDR_TEXT_MAX], dur[32];
+	struct loaded l;
+	size_t n = 1;
+	int err, rc = EXIT_RUNTIME;
+
+	if (!in->argc == !o->file) {
+		pr_warn("ban: give one ADDR[/LEN] or --file FILE\n");
+		return EXIT_USAGE;
+	}
+	if (ban_reason(o->reason, &ban))
+		return EXIT_USAGE;
+	if (in->argc && ban_parse_key(in->argv[0], &one, &why)) {
+		pr_warn("ban: '%s' is not an address or network: %s\n", in->argv[0], why);
+		return EXIT_USAGE;
+	}
+	if (!in->argc) {
+		err = ban_file_load(o->file, stderr, &keys, &n);
+		if (err)
+			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (need_caps("ban", 0) || open_pinned(0, &l))
+		goto out;
+	if (o->for_ns)
+		ban.expires_ns = mono_now_ns() + o->for_ns;
+	bans_purge(l.bans_fd, mono_now_ns()); /* expired ones are not worth keeping */
+	err = bans_add(l.bans_fd, keys, n, &ban);
+	if (err) {
+		pr_warn("ban: %s: %s\n", in->argc ? in->argv[0] : "nothing banned", strerror(-err));
+	} else {
+		if (in->argc)
+			snprintf(what, sizeof(what), "%s", in->argv[0]);
+		else
+			snprintf(what, sizeof(what), "%s: %zu address%s and network%s", o->file, n,
+				 n == 1 ? "" : "es", n == 1 ? "" : "s");
+		pr_info("%s: banned %s%s\n", what, o->for_ns ? "for " : "until unban",
+			o->for_ns ? format_duration(o->for_ns, dur, sizeof(dur)) : "");
+		rc = 0;
+	}
+	loader_close(&l);
+out:
+	if (keys != &one)
+		free(keys);
+	return rc;
+}
+
+static int cmd_unban(const struct invocation *in)
+{
+	struct rule_key key;
+	const char *why = NULL;
+	struct loaded l;
+	int err;
+
+	if (ban_parse_key(in->argv[0], &key, &why)) {
+		pr_warn("unban: '%s' is not an address or network: %s\n", in->argv[0], why);
+		return EXIT_USAGE;
+	}
+	if (need_caps("unban", 0) || open_pinned(0, &l))
+		return EXIT_RUNTIME;
+	err = bans_remove(l.bans_fd, &key);
+	bans_purge(l.bans_fd, mono_now_ns());
+	loader_close(&l);
+	if (err) {
+		pr_warn("unban: %s %s\n", in->argv[0],
+			err == -ENOENT ? "is not banned" : strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	pr_info("%s: unbanned\n", in->argv[0]);
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define OPTIONS(table, dflt) .options = table, .defaults = &dflt, .opts_size = sizeof(dflt)
@@ -678,6 +795,19 @@ static const struct command commands[] = {
 	  .usage = "watch [--json]",
 	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"
 		  "with --json). One watcher at a time: watchers share the ring buffer." },
+	{ "ban", cmd_ban, 0, 1, OPTIONS(ban_options, ban_defaults),
+	  .usage = "ban ADDR[/LEN] [--for DURATION] [--reason TEXT]\n"
+		   "       ban --file FILE [--for DURATION] [--reason TEXT]",
+	  .help = "Drop every SYN from ADDR (a host or a network, IPv4 or IPv6) until the ban\n"
+		  "ends: after DURATION, checked by the data path itself, or without --for at\n"
+		  "unban. A ban overrides every rule, allow too, and outlives reloads and the\n"
+		  "controller; a later ban of the same ADDR replaces it. --file bans a whole\n"
+		  "blocklist (# or ; comments, IPv6 quoted or not), all of it or nothing." },
+	{ "unban", cmd_unban, 1, 1, OPTIONS(no_options, no_defaults), .usage = "unban ADDR[/LEN]",
+	  .help = "Lift the ban of exactly ADDR[/LEN]." },
+	{ "bans", READS(report_bans, 1, 0, 0), OPTIONS(report_options, report_defaults),
+	  .usage = "bans [--json]",
+	  .help = "The bans in force: address, since when, time left, reason." },
 	{ "replay", cmd_replay, 1, 1, OPTIONS(replay_options, replay_defaults),
 	  .usage = "replay --limits FILE CAPTURE.pcap [--json] [--period D] [--mode strict|leaky]",
 	  .help = "Run every packet of an Ethernet capture through the real XDP program with its\n"

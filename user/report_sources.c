@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "addr.h"
+#include "bans_report.h"
 #include "clock.h"
 #include "json.h"
 #include "limit_table.h"
@@ -76,9 +77,10 @@ static void print_source_json(struct json *j, const struct source_view *v,
 	json_object_end(j);
 }
 
-/* A list of sources as {"NAME":[...]}. */
+/* A list of sources as {"NAME":[...]}, bans first. */
 static void print_sources_json(const char *name, const struct source_view *views, size_t n,
-			       const struct synlimit_config *config)
+			       const struct ban_item *bans, size_t n_bans,
+			       const struct synlimit_config *config, __u64 now)
 {
 	struct json j;
 	size_t i;
@@ -87,6 +89,8 @@ static void print_sources_json(const char *name, const struct source_view *views
 	json_object_begin(&j);
 	json_key(&j, name);
 	json_array_begin(&j);
+	for (i = 0; i < n_bans; i++)
+		ban_blocked_json(&j, &bans[i], now);
 	for (i = 0; i < n; i++)
 		print_source_json(&j, &views[i], config);
 	json_array_end(&j);
@@ -97,6 +101,7 @@ static void print_sources_json(const char *name, const struct source_view *views
 /* ---- blocked ---- */
 
 static void print_blocked_plain(const struct source_view *views, size_t n,
+				const struct ban_item *bans, size_t n_bans,
 				const struct synlimit_config *config, __u64 now)
 {
 	char text[ADDR_TEXT_MAX], origin[300], limit[128], rate[48], since[32];
@@ -104,6 +109,8 @@ static void print_blocked_plain(const struct source_view *views, size_t n,
 
 	printf("%-24s %-24s %-14s %10s %9s %10s  %s\n", "ADDRESS", "LIMIT", "RATE", "DROPS",
 	       "SINCE", "REMAINING", "RULE");
+	for (i = 0; i < n_bans; i++)
+		ban_blocked_line(&bans[i], now);
 	for (i = 0; i < n; i++) {
 		const struct source_view *v = &views[i];
 
@@ -116,8 +123,8 @@ static void print_blocked_plain(const struct source_view *views, size_t n,
 		       format_rate(v, rate, sizeof(rate)), (unsigned long long)v->drops, since,
 		       v->remaining_s, or_dash(rule_origin(v, config, origin, sizeof(origin))));
 	}
-	if (!n)
-		printf("(no source is blocked)\n");
+	if (!n && !n_bans)
+		printf("(no source is blocked or banned)\n");
 }
 
 /* Biggest offenders first. */
@@ -132,14 +139,18 @@ int report_blocked(const struct loaded *l, const struct report_options *opts)
 {
 	struct synlimit_config config;
 	struct source_view *views;
-	size_t n, i, shown = 0;
+	struct ban_item *bans = NULL;
+	size_t n, i, shown = 0, n_bans = 0;
 	__u64 now = mono_now_ns();
 	int err = config_read(l, &config);
 
 	if (!err)
+		err = bans_in_force(l->bans_fd, now, &bans, &n_bans);
+	if (!err)
 		err = source_views_load(l, 0, now, &views, &n);
 	if (err) {
 		pr_warn("cannot read the blocked table: %s\n", strerror(-err));
+		free(bans);
 		return err;
 	}
 	qsort(views, n, sizeof(*views), by_drops);
@@ -147,11 +158,13 @@ int report_blocked(const struct loaded *l, const struct report_options *opts)
 	for (i = 0; i < n; i++)
 		if (views[i].blocked)
 			views[shown++] = views[i];
+	/* bans first: they end only by time or unban */
 	if (opts->json)
-		print_sources_json("blocked", views, shown, &config);
+		print_sources_json("blocked", views, shown, bans, n_bans, &config, now);
 	else
-		print_blocked_plain(views, shown, &config, now);
+		print_blocked_plain(views, shown, bans, n_bans, &config, now);
 	free(views);
+	free(bans);
 	return 0;
 }
 
@@ -198,7 +211,7 @@ int report_top(const struct loaded *l, const struct report_options *opts)
 	qsort(views, n, sizeof(*views), by_rate);
 	shown = (size_t)opts->top_n < n ? (size_t)opts->top_n : n;
 	if (opts->json)
-		print_sources_json("top", views, shown, &config);
+		print_sources_json("top", views, shown, NULL, 0, &config, 0);
 	else
 		print_top_plain(views, shown, &config);
 	free(views);

@@ -97,7 +97,7 @@ void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum)
 	sum->syn = c[STAT_SYN];
 	sum->answered = c[STAT_SYN_COOKIE_SENT];
 	sum->dropped = sum->malformed + c[STAT_SYN_DROP_DENY] + c[STAT_SYN_DROP_LIMIT] +
-		       c[STAT_SYN_DROP_BLOCK] + c[STAT_SYN_COOKIE_CAPPED];
+		       c[STAT_SYN_DROP_BLOCK] + c[STAT_SYN_DROP_BAN] + c[STAT_SYN_COOKIE_CAPPED];
 }
 
 __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries)

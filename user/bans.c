@@ -170,6 +170,26 @@ out:
 	return err;
 }
 
+int ban_find(int bans_fd, const union synlimit_addr *addr, __u64 now, struct ban_item *out)
+{
+	struct rule_key key = { .prefixlen = 128, .addr = *addr };
+	int i;
+
+	for (i = 0; i < 4; i++) { /* BAN_LOOKUPS in bpf/synlimit.bpf.c */
+		if (bpf_map_lookup_elem(bans_fd, &key, &out->ban))
+			return 0;
+		if (ban_live(&out->ban, now)) {
+			out->key.prefixlen = out->ban.prefixlen;
+			addr_mask(addr, out->ban.prefixlen, &out->key.addr);
+			return 1;
+		}
+		if (!out->ban.prefixlen)
+			return 0;
+		key.prefixlen = out->ban.prefixlen - 1;
+	}
+	return 0;
+}
+
 int bans_remove(int bans_fd, const struct rule_key *key)
 {
 	return bpf_map_delete_elem(bans_fd, key) ? -errno : 0;

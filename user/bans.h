@@ -44,6 +44,10 @@ int bans_remove(int bans_fd, const struct rule_key *key);
 /* Every entry, expired ones too, sorted by address; free(*items). */
 int bans_list(int bans_fd, struct ban_item **items, size_t *n);
 
+/* The ban the data path enforces on addr at now, as it looks it up (an
+ * expired ban yields to a shorter one): 1 and *out, or 0. */
+int ban_find(int bans_fd, const union synlimit_addr *addr, __u64 now, struct ban_item *out);
+
 /* Delete the bans that expired before now; returns how many or -errno. */
 int bans_purge(int bans_fd, __u64 now);
 

@@ -21,9 +21,8 @@
 
 /* The maps pinned by name (the skeleton's .rodata is the program's own). */
 static const char *const pinned_maps[] = {
-	"stats",  "limit_tables", "sources",	 "blocked_sources", "lock_stripes",
-	"events", "event_budget", "fixed_clock", "config",	    SYNCOOKIE_PINNED_MAPS,
-	"port_tables", "bans",
+	"stats",	"limit_tables", "sources", "blocked_sources",	  "lock_stripes", "events",
+	"event_budget", "fixed_clock",	"config",  SYNCOOKIE_PINNED_MAPS, "port_tables",  "bans",
 };
 #define PROG_PIN "prog"
 

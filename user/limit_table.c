@@ -188,29 +188,3 @@ int limit_table_live_ports(int tables_fd, int port_tables_fd)
 	fd = bpf_map_get_fd_by_id(id);
 	return fd < 0 ? -errno : fd;
 }
-
-int limit_table_lookup(int tables_fd, int port_tables_fd, const union synlimit_addr *addr, int port,
-		       struct rule *rule)
-{
-	struct rule_key key = { .prefixlen = 128, .addr = *addr };
-	int table = limit_table_live(tables_fd), found;
-
-	if (table < 0)
-		return table == -ENOENT ? 0 : table;
-	found = !bpf_map_lookup_elem(table, &key, rule);
-	close(table);
-	if (found && port >= 0 && rule->port_table) {
-		struct port_rule_key pkey = { .prefixlen = 32 + 128,
-					      .port = htons((__u16)port),
-					      .addr = *addr };
-		int ports = limit_table_live_ports(tables_fd, port_tables_fd);
-		struct rule hit;
-
-		if (ports >= 0) {
-			if (!bpf_map_lookup_elem(ports, &pkey, &hit))
-				*rule = hit;
-			close(ports);
-		}
-	}
-	return found && rule->action != RULE_NONE;
-}

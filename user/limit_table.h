@@ -44,11 +44,6 @@ int limit_table_install(int tables_fd, int port_tables_fd, const struct limit_en
 /* fd of the port-rule table the live table names, -ENOENT if none. */
 int limit_table_live_ports(int tables_fd, int port_tables_fd);
 
-/* The rule the data path takes for a SYN from addr to port (host order;
- * -1: the port-less rules only). 1 found, 0 no rule, or -errno. */
-int limit_table_lookup(int tables_fd, int port_tables_fd, const union synlimit_addr *addr, int port,
-		       struct rule *rule);
-
 /* Destination ports covered by entry (0 for a port-less rule). */
 static inline size_t limit_entry_port_count(const struct limit_entry *entry)
 {

@@ -379,6 +379,8 @@ static int parts_rows(const struct packet *syn4)
 	row_same_packet("bpf_ktime_get_coarse_ns()", part_fd(parts, "part_clock_coarse"), syn4);
 	row_same_packet("state table lookup (LRU hash, 20-byte key, hit)",
 			part_fd(parts, "part_lookup"), syn4);
+	row_same_packet("bans trie lookup, no bans (every SYN's ban check)",
+			part_fd(parts, "part_ban_lookup"), syn4);
 	row_same_packet("bpf_spin_lock + unlock (uncontended)", part_fd(parts, "part_lock"), syn4);
 	row_same_packet("atomic add to the rate (an attempt at the state's instant)",
 			part_fd(parts, "part_atomic"), syn4);

@@ -757,12 +757,13 @@ static const struct command commands[] = {
 		   "       [--syncookies off|on|auto] [--syncookie-ports LIST] [--synack-cap N]",
 	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
 		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
-		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
-		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
-		  "sizes apply to the first attach. --syncookies on answers connection attempts\n"
-		  "of sources that have not completed a handshake with SYN cookies from XDP\n"
-		  "(Linux 6.9 or later); auto does so while attempts exceed 2000/s; off removes\n"
-		  "it. Without --syncookies the interface's cookie mode stays as it is." },
+		  "program synlimit did not attach. --dry-run counts what the rules would drop\n"
+		  "and drops nothing for them (bans still drop). --period and --mode apply to\n"
+		  "bare-number limits. The table sizes apply to the first attach. --syncookies\n"
+		  "on answers connection attempts of sources that have not completed a handshake\n"
+		  "with SYN cookies from XDP (Linux 6.9 or later); auto does so while attempts\n"
+		  "exceed 2000/s; off removes it. Without --syncookies the interface's cookie\n"
+		  "mode stays as it is." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },
@@ -783,14 +784,16 @@ static const struct command commands[] = {
 	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions." },
 	{ "blocked", READS(report_blocked, 1, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "blocked [--json]",
-	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE, limit, rate,\n"
-		  "drops, since when and how long until an attempt passes again." },
+	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE (and port= for\n"
+		  "a port rule), limit, rate, drops, since when and how long until an attempt\n"
+		  "passes again. Bans first, with the time left and the reason." },
 	{ "top", READS(report_top, 1, 0, 0), OPTIONS(top_options, report_defaults),
 	  .usage = "top [--json] [-n N]",
 	  .help = "The N sources with the highest rate now; blocked ones first." },
 	{ "show", READS(report_show, 1, 1, 1), OPTIONS(report_options, report_defaults),
 	  .usage = "show ADDR [--json]",
-	  .help = "The rule that applies to ADDR (FILE:LINE) and ADDR's state." },
+	  .help = "The rule that applies to ADDR (FILE:LINE) and ADDR's state; each port rule\n"
+		  "that decides for ADDR, with its ports and ADDR's state under it; ADDR's ban." },
 	{ "watch", READS(watch_run, 0, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "watch [--json]",
 	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"

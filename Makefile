@@ -122,6 +122,24 @@ $(BUILD)/synlimit: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# synlimit under ASan and UBSan, for one pass of the command tests
+# (tests/e2e/test_sanitized.sh); any finding aborts the command. Built with
+# $(CLANG), whose sanitizer runtime DEPS_CLANG_RT installs.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+SAN_OBJS  := $(patsubst user/%.c,$(BUILD)/san/user/%.o,$(USER_SRCS))
+
+$(BUILD)/san/user:
+	$(Q)mkdir -p $@
+
+$(BUILD)/san/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/san/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/san/synlimit: $(SAN_OBJS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
 # Bare XDP_PASS / XDP_DROP programs: a foreign program for the tests, the
 # baseline for the benchmarks.
 $(BUILD)/xdp_bare.bpf.o: tests/tools/xdp_bare.bpf.c | $(BUILD)
@@ -199,7 +217,7 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
 		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog \
-		$(BUILD)/bench_parts.bpf.o
+		$(BUILD)/bench_parts.bpf.o $(BUILD)/san/synlimit
 	$(Q)TESTS="$(TESTS)" sh tests/run.sh
 
 bench: deps

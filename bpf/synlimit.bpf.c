@@ -111,6 +111,8 @@ static __always_inline void emit_event(struct synlimit_stats *st, __u8 type,
 	ev->line = rule->line;
 	ev->rate_q16 = rule->algo == ALGO_EWMA ? blk->state.value : 0;
 	ev->drops = blk->drops;
+	ev->generation = rule->generation;
+	ev->pad2 = 0;
 	bpf_ringbuf_submit(ev, 0);
 	count(st, STAT_EVENTS_SENT);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +83,9 @@ static const struct opt_value xdp_modes[] = {
 	       "the period of bare-number limits", .min = PERIOD_MIN_NS, .max = PERIOD_MAX_NS)
 #define OPT_LIMITS(st) OPTION("limits", 0, OPT_STRING, st, limits, "FILE", "the limits file")
 #define OPT_JSON(st)   OPTION("json", 0, OPT_FLAG, st, json, NULL, "JSON output", .set_to = 1)
+#define OPT_ALLOW_EMPTY(st)                                                                        \
+	OPTION("allow-empty", 0, OPT_FLAG, st, allow_empty, NULL,                                  \
+	       "accept a limits file with no rules (it lifts every limit)", .set_to = 1)
 #define OPT_TABLE_SIZE(st, field, what)                                                            \
 	OPTION("max-" #what, 0, OPT_U32, st, field, "N",                                           \
 	       "entries of the " #what " table, first attach", .min = 64, .max = 1U << 26)
@@ -98,6 +102,7 @@ struct attach_opts {
 	int syncookies;			/* enum cookie_mode */
 	const char *syncookie_ports;
 	__u32 synack_cap;
+	int allow_empty;
 };
 enum {
 	ATTACH_LIMITS,
@@ -110,6 +115,7 @@ enum {
 	ATTACH_SYNCOOKIES,
 	ATTACH_SYNCOOKIE_PORTS,
 	ATTACH_SYNACK_CAP,
+	ATTACH_ALLOW_EMPTY,
 };
 static const struct opt_value cookie_modes[] = {
 	{ "off", COOKIE_MODE_OFF },
@@ -141,6 +147,7 @@ static const struct opt_def attach_options[] = {
 	[ATTACH_SYNACK_CAP] =
 	    OPTION("synack-cap", 0, OPT_U32, struct attach_opts, synack_cap, "N",
 		   "SYN-ACKs a second, all CPUs; 0: no cap", .min = 0, .max = 1000000000),
+	[ATTACH_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct attach_opts),
 	{},
 };
 
@@ -158,12 +165,14 @@ static const struct opt_def detach_options[] = {
 struct bare_opts {
 	int leaky;
 	__u64 period_ns;
+	int allow_empty;
 };
-enum { BARE_MODE, BARE_PERIOD };
+enum { BARE_MODE, BARE_PERIOD, BARE_ALLOW_EMPTY };
 static const struct bare_opts bare_defaults = { .period_ns = BARE_PERIOD_DEFAULT };
 static const struct opt_def bare_options[] = {
 	[BARE_MODE] = OPT_BARE_MODE(struct bare_opts),
 	[BARE_PERIOD] = OPT_BARE_PERIOD(struct bare_opts),
+	[BARE_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct bare_opts),
 	{},
 };
 
@@ -267,23 +276,25 @@ static int need_caps(const char *cmd, int net_admin)
 	return EXIT_RUNTIME;
 }
 
-/* Open the pinned data path; a clear message and an exit status if not. */
-static int open_pinned(int read_only, struct loaded *l)
+/* Open the pinned data path (enum loader_flags), holding its lock; a clear
+ * message and an exit status if not. */
+static int open_pinned(int flags, struct loaded *l)
 {
-	int err = loader_open(g.pin_dir, read_only, l);
+	int err = loader_open(g.pin_dir, flags, l);
 
 	if (err)
 		loader_explain(g.pin_dir, err);
 	return err ? EXIT_RUNTIME : 0;
 }
 
-static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run,
+static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
 		       struct limits *limits)
 {
 	struct limits_options lo = {
 		.period_ns = period_ns,
 		.leaky = leaky,
 		.dry_run = dry_run,
+		.allow_empty = allow_empty,
 		.diag = stderr,
 	};
 	int err = limits_load(path, &lo, limits);
@@ -296,14 +307,21 @@ static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run
 	return err;
 }
 
-/* Install a parsed file as the live table and record it in the config. */
-static int install_limits(const struct loaded *l, const char *path, const struct limits *limits,
+/* Install a parsed file as the live table and record it in the config,
+ * under the pin directory's lock. Its rules carry the table's generation,
+ * and so do the events they cause, so that an event is never labelled with
+ * another table's FILE:LINE. */
+static int install_limits(const struct loaded *l, const char *path, struct limits *limits,
 			  struct synlimit_config *config)
 {
+	__u32 generation = config->generation + 1;
 	char *real = realpath(path, NULL);
-	int err =
-	    limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
+	size_t i;
+	int err;
 
+	for (i = 0; i < limits->count; i++)
+		limits->entries[i].rule.generation = generation;
+	err = limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
 	if (err) {
 		pr_warn("cannot install the new limit table: %s\n", strerror(-err));
 		free(real);
@@ -312,6 +330,7 @@ static int install_limits(const struct loaded *l, const char *path, const struct
 	snprintf(config->limits_path, sizeof(config->limits_path), "%s", real ? real : path);
 	free(real);
 	config->rule_count = (__u32)limits->count;
+	config->generation = generation;
 	config->loaded_at = (__u64)time(NULL);
 	err = config_write(l, config);
 	if (err)
@@ -351,17 +370,18 @@ static int cookie_options(const struct invocation *in, struct syncookie_options 
 }
 
 /* --syncookies on ifname; *done when this command turned them on. */
-static int attach_cookies(const struct syncookie_options *c, const char *ifname, int *done)
+static int attach_cookies(const char *pin_dir, const struct syncookie_options *c,
+			  const char *ifname, int *done)
 {
 	int err;
 
 	if (c->mode == COOKIE_MODE_OFF) {
-		err = syncookie_detach(g.pin_dir, if_nametoindex(ifname));
+		err = syncookie_detach(pin_dir, if_nametoindex(ifname));
 		if (!err)
 			pr_info("%s: syncookies off\n", ifname);
 		return err == -ENOENT ? 0 : err;
 	}
-	err = syncookie_attach(g.pin_dir, ifname, c);
+	err = syncookie_attach(pin_dir, ifname, c);
 	if (err < 0)
 		return err;
 	*done = err == 0;
@@ -379,7 +399,8 @@ static int cmd_attach(const struct invocation *in)
 	struct synlimit_config config;
 	struct limits limits = { 0 };
 	struct loaded l;
-	int attached[64] = { 0 }, cookies[64] = { 0 }, created = 0, i, err, rc = EXIT_RUNTIME;
+	char via[32];
+	int attached[64] = { 0 }, cookies[64] = { 0 }, created = 0, tries, i, err, rc = EXIT_RUNTIME;
 
 	if (argc > 64) {
 		pr_warn("attach: at most 64 interfaces at once\n");
@@ -394,7 +415,8 @@ static int cmd_attach(const struct invocation *in)
 		return EXIT_USAGE;
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
-	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, &limits))
+	if (o->limits &&
+	    load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, o->allow_empty, &limits))
 		return EXIT_USAGE;
 	if (limits.warnings)
 		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
@@ -402,13 +424,16 @@ static int cmd_attach(const struct invocation *in)
 	if (loader_ensure_bpffs(g.pin_dir))
 		goto out;
 
-	err = loader_open(g.pin_dir, 0, &l);
-	if (err == -ENOENT) {
-		err = loader_create(g.pin_dir, &lo, &l);
-		if (err == -EEXIST) /* another controller was quicker: use its load */
-			err = loader_open(g.pin_dir, 0, &l);
-		else
-			created = !err;
+	/* a detach may remove a load before we hold its lock: load again */
+	for (tries = 0; tries < 10; tries++) {
+		err = loader_open(g.pin_dir, LOADER_EXCLUSIVE, &l);
+		if (err != -ENOENT)
+			break;
+		err = loader_create(g.pin_dir, &lo);
+		/* -EEXIST: another controller was quicker: use its load */
+		if (err && err != -EEXIST)
+			break;
+		created = !err;
 	}
 	if (err) {
 		if (err != -EPROTO)
@@ -453,7 +478,8 @@ static int cmd_attach(const struct invocation *in)
 			goto rollback;
 		attached[i] = err == 0;
 		pr_info("%s: %s\n", argv[i], err ? "already attached" : "attached");
-		if (in->given & COOKIE_OPTS && attach_cookies(&cookies_opts, argv[i], &cookies[i]))
+		if (in->given & COOKIE_OPTS && attach_cookies(pin_dir_fd_path(&l.dir, via, sizeof(via)), &cookies_opts, argv[i],
+							 &cookies[i]))
 			goto rollback;
 	}
 	rc = 0;
@@ -462,15 +488,15 @@ rollback:
 	/* all or nothing: undo what this command attached */
 	for (i = 0; i < argc; i++) {
 		if (cookies[i])
-			syncookie_detach(g.pin_dir, if_nametoindex(argv[i]));
+			syncookie_detach(pin_dir_fd_path(&l.dir, via, sizeof(via)), if_nametoindex(argv[i]));
 		if (attached[i])
-			xdp_detach(g.pin_dir, if_nametoindex(argv[i]));
+			xdp_detach(&l.dir, if_nametoindex(argv[i]));
 	}
 	if (created) {
 		struct xdp_iface any[1];
 
-		if (xdp_list(g.pin_dir, any, 1) == 0)
-			loader_unpin(g.pin_dir);
+		if (xdp_list(&l.dir, any, 1) == 0)
+			loader_unpin(&l.dir);
 	}
 close:
 	loader_close(&l);
@@ -485,6 +511,8 @@ static int cmd_detach(const struct invocation *in)
 	int argc = in->argc;
 	char **argv = in->argv;
 	struct xdp_iface ifaces[256];
+	struct pin_dir dir;
+	char via[32];
 	int n, i, err, rc = 0;
 
 	if (!o->all && !argc) {
@@ -497,11 +525,20 @@ static int cmd_detach(const struct invocation *in)
 	}
 	if (need_caps("detach", 1))
 		return EXIT_RUNTIME;
+	/* only the directory is needed (and locked): pins of another version
+	 * can be detached too */
+	err = pin_dir_open(g.pin_dir, LOCK_EX, &dir);
+	if (err && err != -ENOENT) {
+		pin_dir_close(&dir);
+		if (err != -EPROTO)
+			pr_warn("cannot open %s: %s\n", g.pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
 	if (o->all) {
-		n = xdp_list(g.pin_dir, ifaces, 256);
+		n = xdp_list(&dir, ifaces, 256);
 		for (i = 0; i < n; i++) {
-			syncookie_detach(g.pin_dir, ifaces[i].ifindex);
-			err = xdp_detach(g.pin_dir, ifaces[i].ifindex);
+			syncookie_detach(pin_dir_fd_path(&dir, via, sizeof(via)), ifaces[i].ifindex);
+			err = xdp_detach(&dir, ifaces[i].ifindex);
 			if (err) {
 				pr_warn("%s: cannot detach: %s\n", ifaces[i].name, strerror(-err));
 				rc = EXIT_RUNTIME;
@@ -514,9 +551,9 @@ static int cmd_detach(const struct invocation *in)
 		for (i = 0; i < argc; i++) {
 			__u32 ifindex = if_nametoindex(argv[i]);
 
-			if (ifindex)
-				syncookie_detach(g.pin_dir, ifindex);
-			err = ifindex ? xdp_detach(g.pin_dir, ifindex) : -ENODEV;
+			if (ifindex && dir.fd >= 0)
+				syncookie_detach(pin_dir_fd_path(&dir, via, sizeof(via)), ifindex);
+			err = !ifindex ? -ENODEV : dir.fd < 0 ? -ENOENT : xdp_detach(&dir, ifindex);
 			if (err == -ENOENT || err == -ENODEV) {
 				pr_warn("%s: %s\n", argv[i],
 					err == -ENODEV ? "no such interface"
@@ -531,13 +568,14 @@ static int cmd_detach(const struct invocation *in)
 		}
 	}
 	/* the maps and program go with the last interface */
-	if (xdp_list(g.pin_dir, ifaces, 1) == 0 && !access(g.pin_dir, F_OK)) {
-		err = loader_unpin(g.pin_dir);
+	if (dir.fd >= 0 && xdp_list(&dir, ifaces, 1) == 0) {
+		err = loader_unpin(&dir);
 		if (err) {
 			pr_warn("cannot remove %s: %s\n", g.pin_dir, strerror(-err));
 			rc = EXIT_RUNTIME;
 		}
 	}
+	pin_dir_close(&dir);
 	return rc;
 }
 
@@ -552,7 +590,7 @@ static int cmd_reload(const struct invocation *in)
 
 	if (need_caps("reload", 0))
 		return EXIT_RUNTIME;
-	if (open_pinned(0, &l))
+	if (open_pinned(LOADER_EXCLUSIVE, &l))
 		return EXIT_RUNTIME;
 	if (config_read(&l, &config))
 		goto close;
@@ -562,7 +600,7 @@ static int cmd_reload(const struct invocation *in)
 	if (in->given & OPT_BIT(BARE_MODE))
 		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (o->leaky ? CONFIG_F_LEAKY : 0);
 	if (load_limits(path, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
-			!!(config.flags & CONFIG_F_DRY_RUN), &limits)) {
+			!!(config.flags & CONFIG_F_DRY_RUN), o->allow_empty, &limits)) {
 		rc = EXIT_USAGE;
 		goto close;
 	}
@@ -585,7 +623,7 @@ static int cmd_check(const struct invocation *in)
 	struct limits limits = { 0 };
 	size_t i;
 
-	if (load_limits(path, o->period_ns, o->leaky, 0, &limits))
+	if (load_limits(path, o->period_ns, o->leaky, 0, o->allow_empty, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
@@ -618,7 +656,7 @@ static int cmd_read(const struct invocation *in)
 	int err;
 
 	o.addr = in->argc ? in->argv[0] : NULL;
-	if (open_pinned(in->cmd->read_only, &l))
+	if (open_pinned(in->cmd->read_only ? LOADER_READ_ONLY : 0, &l))
 		return EXIT_RUNTIME;
 	err = in->cmd->report(&l, &o);
 	loader_close(&l);
@@ -635,7 +673,8 @@ static int cmd_replay(const struct invocation *in)
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
 	}
-	if (load_limits(o->limits, o->period_ns, o->leaky, 0, &limits))
+	/* nothing live changes: an empty table is a way to see the classes alone */
+	if (load_limits(o->limits, o->period_ns, o->leaky, 0, 1, &limits))
 		return EXIT_USAGE;
 	if (need_caps("replay", 0)) {
 		limits_free(&limits);
@@ -692,7 +731,7 @@ static int cmd_ban(const struct invocation *in)
 		if (err)
 			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
-	if (need_caps("ban", 0) || open_pinned(0, &l))
+	if (need_caps("ban", 0) || open_pinned(LOADER_EXCLUSIVE, &l))
 		goto out;
 	if (o->for_ns)
 		ban.expires_ns = mono_now_ns() + o->for_ns;
@@ -728,7 +767,7 @@ static int cmd_unban(const struct invocation *in)
 		pr_warn("unban: '%s' is not an address or network: %s\n", in->argv[0], why);
 		return EXIT_USAGE;
 	}
-	if (need_caps("unban", 0) || open_pinned(0, &l))
+	if (need_caps("unban", 0) || open_pinned(LOADER_EXCLUSIVE, &l))
 		return EXIT_RUNTIME;
 	err = bans_remove(l.bans_fd, &key);
 	bans_purge(l.bans_fd, mono_now_ns());
@@ -753,7 +792,7 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach, 1, 64, OPTIONS(attach_options, attach_defaults),
 	  .usage = "attach IFACE... [--limits FILE] [--xdp-mode auto|native|generic] [--dry-run]\n"
 		   "       [--period DURATION] [--mode strict|leaky]\n"
-		   "       [--max-sources N] [--max-blocked N]\n"
+		   "       [--max-sources N] [--max-blocked N] [--allow-empty]\n"
 		   "       [--syncookies off|on|auto] [--syncookie-ports LIST] [--synack-cap N]",
 	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
 		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
@@ -763,18 +802,21 @@ static const struct command commands[] = {
 		  "on answers connection attempts of sources that have not completed a handshake\n"
 		  "with SYN cookies from XDP (Linux 6.9 or later); auto does so while attempts\n"
 		  "exceed 2000/s; off removes it. Without --syncookies the interface's cookie\n"
-		  "mode stays as it is." },
+		  "mode stays as it is.\n"
+		  "A limits file with no rules is refused unless --allow-empty is given." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },
 	{ "reload", cmd_reload, 1, 1, OPTIONS(bare_options, bare_defaults),
-	  .usage = "reload FILE [--period D] [--mode strict|leaky]",
+	  .usage = "reload FILE [--period D] [--mode strict|leaky] [--allow-empty]",
 	  .help = "Validate FILE, then swap in its limits atomically: a packet sees the old\n"
 		  "table or the new one. Counters and every source's history are kept. A bad\n"
 		  "file changes nothing. Bare numbers keep the period and mode given at attach\n"
-		  "unless set here." },
+		  "unless set here. FILE is read once; one rewritten while read, one that is\n"
+		  "not a regular file, and one with no rules (unless --allow-empty: it lifts\n"
+		  "every limit) are refused." },
 	{ "check", cmd_check, 1, 1, OPTIONS(bare_options, bare_defaults),
-	  .usage = "check FILE [--period D] [--mode strict|leaky]",
+	  .usage = "check FILE [--period D] [--mode strict|leaky] [--allow-empty]",
 	  .help = "Validate FILE only: every error and warning as FILE:LINE: message." },
 	{ "status", cmd_status, 0, 0, OPTIONS(report_options, report_defaults),
 	  .usage = "status [--json]",
@@ -797,7 +839,9 @@ static const struct command commands[] = {
 	{ "watch", READS(watch_run, 0, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "watch [--json]",
 	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"
-		  "with --json). One watcher at a time: watchers share the ring buffer." },
+		  "with --json). One consumer at a time: each event is delivered once, so a\n"
+		  "second watch is refused. An event made under an earlier limits table is\n"
+		  "labelled with its line and generation, not with the current file." },
 	{ "ban", cmd_ban, 0, 1, OPTIONS(ban_options, ban_defaults),
 	  .usage = "ban ADDR[/LEN] [--for DURATION] [--reason TEXT]\n"
 		   "       ban --file FILE [--for DURATION] [--reason TEXT]",

@@ -397,6 +397,7 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	unsigned int prefix;
 	const char *why = NULL;
 	__u64 now = mono_now_ns();
+	char via[32];
 	int table, err;
 	size_t i;
 
@@ -419,7 +420,8 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	s->portless.v.has_rule = source_rule_live(table, &addr, &s->portless.v.rule);
 	if (table >= 0)
 		close(table);
-	s->verified = syncookie_verified(l->pin_dir, &addr, now, &s->verified_age_ns) == 1;
+	s->verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr, now,
+					  &s->verified_age_ns) == 1;
 	find_state(l, &addr, 0, &s->portless, now);
 	s->n_ports = port_rules_for_addr(&pr, &addr, decisions, SHOW_PORT_RULES);
 	for (i = 0; i < s->n_ports; i++) {

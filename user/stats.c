@@ -23,6 +23,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_BAD_L4_TRUNC] = "bad_l4_truncated",
 	[STAT_BAD_DOFF] = "bad_tcp_doff",
 	[STAT_BAD_FLAGS] = "bad_tcp_flags",
+	[STAT_BAD_V4MAPPED] = "bad_v4mapped_source",
 	[STAT_SYN_NO_RULE] = "syn_no_rule",
 	[STAT_SYN_ALLOWED] = "syn_allowed",
 	[STAT_SYN_PASSED] = "syn_passed",

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "addr.h"
@@ -29,16 +30,28 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct synlimit_config config = { 0 };
 	char when[32], addr[ADDR_TEXT_MAX], origin[300];
 	const char *type;
+	int current;
 
 	if (size < sizeof(*ev))
 		return 0;
 	if (ev->type == EVENT_COOKIES_ON || ev->type == EVENT_COOKIES_OFF)
 		return syncookie_print_event(ev, w->json);
-	config_read(w->l, &config); /* a reload may have changed the path */
+	/* a reload may have changed the path: read it whole, not mid-reload */
+	flock(w->l->dir.fd, LOCK_SH);
+	config_read(w->l, &config);
+	flock(w->l->dir.fd, LOCK_UN);
 	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
 	format_mono_time(ev->time_ns, when, sizeof(when));
 	addr_format(&ev->addr, ev->prefixlen, addr, sizeof(addr));
-	format_rule_origin(&config, ev->line, origin, sizeof(origin));
+	/* an event made under another table (one replaced since, or a load
+	 * not yet recorded) is not labelled with this table's file */
+	current = ev->generation == config.generation;
+	if (current)
+		format_rule_origin(&config, ev->line, origin, sizeof(origin));
+	else
+		snprintf(origin, sizeof(origin),
+			 "line %u of an earlier table (generation %u, now %u)", ev->line,
+			 ev->generation, config.generation);
 	if (w->json) {
 		struct json j;
 
@@ -47,7 +60,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		json_string_field(&j, "time", when);
 		json_string_field(&j, "event", type);
 		json_string_field(&j, "addr", addr);
-		json_string_field(&j, "rule", origin);
+		json_string_field(&j, "rule", current ? origin : NULL);
+		json_u64_field(&j, "line", ev->line);
+		json_u64_field(&j, "generation", ev->generation);
+		json_bool_field(&j, "earlier_table", !current);
 		json_double_field(&j, "rate", ev->rate_q16 ? (double)ev->rate_q16 / 65536 : NAN);
 		json_u64_field(&j, "drops", ev->drops);
 		json_bool_field(&j, "dry_run", ev->dry_run);
@@ -65,28 +81,63 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The consumer's lock: an flock on a subdirectory of the pin directory,
+ * held until exit. */
+static int take_consumer_lock(const struct loaded *l)
+{
+	int fd = pin_subdir_open(l->dir.fd, l->dir.path, PIN_DIR_CONSUMER);
+
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		if (err == -EBUSY)
+			pr_warn("another synlimit is consuming the events of %s: one consumer "
+				"at a time (each event is delivered once)\n",
+				l->dir.path);
+		return err;
+	}
+	return fd;
+}
+
 int watch_run(const struct loaded *l, const struct report_options *opts)
 {
 	struct watcher w = { .l = l, .json = opts->json };
 	struct ring_buffer *rb;
 	struct pollfd fds[2];
 	sigset_t mask;
-	int sfd, err = 0;
+	int sfd, consumer, err = 0;
+
+	consumer = take_consumer_lock(l);
+	if (consumer < 0)
+		return consumer;
+	/* a watch runs for long: commands that change the data path go on
+	 * (loader_close unlocks again, harmlessly) */
+	flock(l->dir.fd, LOCK_UN);
 
 	/* signals arrive as a file descriptor: no work in a handler */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		return -errno;
+	if (sigprocmask(SIG_BLOCK, &mask, NULL)) {
+		err = -errno;
+		close(consumer);
+		return err;
+	}
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0)
-		return -errno;
+	if (sfd < 0) {
+		err = -errno;
+		close(consumer);
+		return err;
+	}
 	rb = ring_buffer__new(l->events_fd, on_event, &w, NULL);
 	if (!rb) {
 		err = -errno;
 		pr_warn("cannot open the event ring buffer: %s\n", strerror(-err));
 		close(sfd);
+		close(consumer);
 		return err;
 	}
 	fds[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
@@ -110,5 +161,6 @@ int watch_run(const struct loaded *l, const struct report_options *opts)
 	ring_buffer__consume(rb);
 	ring_buffer__free(rb);
 	close(sfd);
+	close(consumer);
 	return err;
 }

@@ -6,7 +6,10 @@
 #include "loader.h"
 #include "report.h"
 
-/* Print events until SIGINT or SIGTERM. Returns 0 or -errno. */
+/* Print events until SIGINT or SIGTERM. The ring buffer has one consumer
+ * position, so events are not copied to each reader: one consumer at a time
+ * (-EBUSY, reported, while another runs). Releases the pin directory's
+ * lock, and takes it shared only to read the config. Returns 0 or -errno. */
 int watch_run(const struct loaded *l, const struct report_options *opts);
 
 #endif /* SYNLIMIT_WATCH_H */

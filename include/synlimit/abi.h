@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 3
+#define SYNLIMIT_ABI_VERSION 4
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -53,6 +53,7 @@ enum synlimit_stat {
 	STAT_BAD_L4_TRUNC,   /* TCP header (or options) cut short: drop */
 	STAT_BAD_DOFF,	     /* TCP data offset < 5: drop */
 	STAT_BAD_FLAGS,	     /* SYN with RST or FIN: drop */
+	STAT_BAD_V4MAPPED,   /* IPv6 SYN from ::ffff:a.b.c.d: drop */
 	/* what happened to connection attempts */
 	STAT_SYN_NO_RULE,	/* no rule matched: pass */
 	STAT_SYN_ALLOWED,	/* allow rule: pass */
@@ -86,12 +87,12 @@ enum synlimit_stat {
 };
 
 #define STAT_CLASS_FIRST STAT_NOT_IP
-#define STAT_CLASS_LAST	 STAT_BAD_FLAGS
+#define STAT_CLASS_LAST	 STAT_BAD_V4MAPPED
 #define STAT_SYN_FIRST	 STAT_SYN_NO_RULE
 #define STAT_SYN_LAST	 STAT_SYN_COOKIE_CAPPED
 /* The malformed classes whose packets are dropped (README "Classification"). */
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
-#define STAT_MALFORMED_DROP_LAST  STAT_BAD_FLAGS
+#define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit
  * member: 4-byte alignment keeps the address right after rule_key's
@@ -133,15 +134,17 @@ enum rule_algo {
  * fixed point (events per period * 65536).
  */
 struct rule {
-	__u8 action;	 /* enum rule_action */
-	__u8 algo;	 /* enum rule_algo */
-	__u8 flags;	 /* RULE_F_* */
-	__u8 per_prefix; /* aggregation prefix in the 128-bit space (1..128) */
-	__u32 line;	 /* line in the limits file, for reports */
-	__u32 shape;	 /* algo and period: state of another shape restarts */
-	__u16 scope;	 /* port rule: its port set's id, kept in the state key */
-	__u8 port_table; /* port-less rule: 0, or the port_tables slot + 1 */
+	__u8 action;	  /* enum rule_action */
+	__u8 algo;	  /* enum rule_algo */
+	__u8 flags;	  /* RULE_F_* */
+	__u8 per_prefix;  /* aggregation prefix in the 128-bit space (1..128) */
+	__u32 line;	  /* line in the limits file, for reports */
+	__u32 shape;	  /* algo and period: state of another shape restarts */
+	__u32 generation; /* of the table holding it: events carry it (config.generation) */
+	__u16 scope;	  /* port rule: its port set's id, kept in the state key */
+	__u8 port_table;  /* port-less rule: 0, or the port_tables slot + 1 */
 	__u8 pad;
+	__u32 pad1;
 	union synlimit_addr per_mask; /* source & per_mask = state key */
 	__u64 period_ns;
 	__u64 block_ns; /* block=DURATION, 0 if none */
@@ -242,9 +245,11 @@ struct synlimit_event {
 	__u8 type; /* enum event_type */
 	__u8 dry_run;
 	__u8 pad;
-	__u32 line;	/* rule's line in the limits file */
-	__u64 rate_q16; /* ewma rate, 0 for bucket */
-	__u64 drops;	/* for UNBLOCK: drops in the episode */
+	__u32 line;	  /* rule's line in the limits file */
+	__u64 rate_q16;	  /* ewma rate, 0 for bucket */
+	__u64 drops;	  /* for UNBLOCK: drops in the episode */
+	__u32 generation; /* of the limit table the rule came from */
+	__u32 pad2;
 };
 
 /* Single-entry array describing what is loaded; pinned with the maps, so a
@@ -259,7 +264,7 @@ struct synlimit_config {
 	__u64 reloads;
 	__u64 bare_period_ns; /* --period for bare numbers */
 	__u32 flags;	      /* CONFIG_F_* */
-	__u32 pad;
+	__u32 generation;     /* of the table in force: 0 none yet, then 1 up, one per load */
 	char limits_path[SYNLIMIT_PATH_MAX];
 };
 

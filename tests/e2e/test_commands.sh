@@ -117,7 +117,8 @@ import ast, sys
 c = ast.literal_eval(sys.stdin.read())
 names = ["not_ip","ipv4_not_tcp","ipv6_not_tcp","tcp_not_syn","fragment","syn","bad_l2_truncated",
          "bad_vlan_depth","bad_l3_truncated","bad_ip_version","bad_ihl","bad_ip_length",
-         "bad_ipv6_ext_depth","bad_l4_truncated","bad_tcp_doff","bad_tcp_flags"]
+         "bad_ipv6_ext_depth","bad_l4_truncated","bad_tcp_doff","bad_tcp_flags",
+         "bad_v4mapped_source"]
 print(sum(c[n] for n in names))')"
 
 sl --json blocked >"$WORK/blocked.json"

@@ -132,6 +132,21 @@ static void test_block_duration(void)
 	      v.remaining_s);
 }
 
+/* hold_ns stamped by a CPU whose clock reads a little later than ours:
+ * the window has begun, not ended (signed, as the data path reads it) */
+static void test_block_stamped_later(void)
+{
+	struct rule rule = compile(RULE_LIMIT, ALGO_EWMA, 1000, NSEC_PER_SEC, 10 * NSEC_PER_SEC);
+	struct blocked_state blk = attempts(&rule, 1, T0);
+	struct source_view v;
+
+	blk.hold_ns = T0 + 1000;
+	v = view_at(&rule, 1, 1, &blk, T0);
+	check(v.blocked && near(v.remaining_s, 10.0, 0.0011),
+	      "block=10s stamped 1us after now: blocked for 10s more, got blocked %d, %.4fs",
+	      v.blocked, v.remaining_s);
+}
+
 static void test_counters(void)
 {
 	__u64 c[STAT_MAX] = { 0 };
@@ -166,6 +181,7 @@ int main(void)
 	test_ewma_rate();
 	test_bucket_blocked();
 	test_block_duration();
+	test_block_stamped_later();
 	test_counters();
 	return check_done();
 }

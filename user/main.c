@@ -400,7 +400,8 @@ static int cmd_attach(const struct invocation *in)
 	struct limits limits = { 0 };
 	struct loaded l;
 	char via[32];
-	int attached[64] = { 0 }, cookies[64] = { 0 }, created = 0, tries, i, err, rc = EXIT_RUNTIME;
+	int attached[64] = { 0 }, cookies[64] = { 0 }, created = 0, tries, i, err,
+	    rc = EXIT_RUNTIME;
 
 	if (argc > 64) {
 		pr_warn("attach: at most 64 interfaces at once\n");
@@ -478,8 +479,9 @@ static int cmd_attach(const struct invocation *in)
 			goto rollback;
 		attached[i] = err == 0;
 		pr_info("%s: %s\n", argv[i], err ? "already attached" : "attached");
-		if (in->given & COOKIE_OPTS && attach_cookies(pin_dir_fd_path(&l.dir, via, sizeof(via)), &cookies_opts, argv[i],
-							 &cookies[i]))
+		if (in->given & COOKIE_OPTS &&
+		    attach_cookies(pin_dir_fd_path(&l.dir, via, sizeof(via)), &cookies_opts,
+				   argv[i], &cookies[i]))
 			goto rollback;
 	}
 	rc = 0;
@@ -488,7 +490,8 @@ rollback:
 	/* all or nothing: undo what this command attached */
 	for (i = 0; i < argc; i++) {
 		if (cookies[i])
-			syncookie_detach(pin_dir_fd_path(&l.dir, via, sizeof(via)), if_nametoindex(argv[i]));
+			syncookie_detach(pin_dir_fd_path(&l.dir, via, sizeof(via)),
+					 if_nametoindex(argv[i]));
 		if (attached[i])
 			xdp_detach(&l.dir, if_nametoindex(argv[i]));
 	}
@@ -537,7 +540,8 @@ static int cmd_detach(const struct invocation *in)
 	if (o->all) {
 		n = xdp_list(&dir, ifaces, 256);
 		for (i = 0; i < n; i++) {
-			syncookie_detach(pin_dir_fd_path(&dir, via, sizeof(via)), ifaces[i].ifindex);
+			syncookie_detach(pin_dir_fd_path(&dir, via, sizeof(via)),
+					 ifaces[i].ifindex);
 			err = xdp_detach(&dir, ifaces[i].ifindex);
 			if (err) {
 				pr_warn("%s: cannot detach: %s\n", ifaces[i].name, strerror(-err));

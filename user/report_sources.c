@@ -421,7 +421,7 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	if (table >= 0)
 		close(table);
 	s->verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr, now,
-					  &s->verified_age_ns) == 1;
+					 &s->verified_age_ns) == 1;
 	find_state(l, &addr, 0, &s->portless, now);
 	s->n_ports = port_rules_for_addr(&pr, &addr, decisions, SHOW_PORT_RULES);
 	for (i = 0; i < s->n_ports; i++) {

@@ -115,11 +115,11 @@ static void print_status_plain(const struct status *s)
 	       s->n_ifaces > 0 ? "attached" : "loaded, attached nowhere", s->pin_dir,
 	       config->abi_version);
 	for (i = 0; i < s->n_ifaces; i++)
-		printf("  %-16s %-8s link %u, %s\n",
-		       s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)", s->ifaces[i].mode,
-		       s->ifaces[i].link_id,
-		       syncookie_status_text(s->pins, s->ifaces[i].ifindex, cookies,
-					     sizeof(cookies)));
+		printf(
+		    "  %-16s %-8s link %u, %s\n",
+		    s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)", s->ifaces[i].mode,
+		    s->ifaces[i].link_id,
+		    syncookie_status_text(s->pins, s->ifaces[i].ifindex, cookies, sizeof(cookies)));
 	if (config->limits_path[0])
 		printf("limits:  %s, %u rules, loaded %s, %llu reloads\n", config->limits_path,
 		       config->rule_count, s->loaded_at, (unsigned long long)config->reloads);

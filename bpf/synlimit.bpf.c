@@ -428,29 +428,23 @@ static __always_inline const struct rule *port_rule(const struct rule *portless,
 	return rule ? rule : portless;
 }
 
-/* The rule for src (longest prefix; rules naming dport first), then what
- * it says. */
-static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
-						    const union synlimit_addr *src, __be16 dport)
+/*
+ * What rule says for a SYN from src. A global function: the verifier checks
+ * it once, on its own, whatever the caller's state. Inline, it was walked
+ * again for every map the rule can come from (the port-less table, a port
+ * table) and every way there, which took the program past the verifier's
+ * million instructions once cookies made this part large. Its pointers are
+ * checked for NULL, as a global function's arguments may be.
+ */
+__noinline int rule_verdict(struct xdp_md *ctx, struct synlimit_stats *st, const struct rule *rule,
+			    const union synlimit_addr *src)
 {
-	enum synlimit_stat cookie;
-	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
 	struct source_key key = {};
-	const struct rule *rule;
-	__u32 zero = 0;
-	void *table;
+	enum synlimit_stat cookie;
 	__u64 now;
 
-	if (banned(src))
-		return STAT_SYN_DROP_BAN;
-	table = bpf_map_lookup_elem(&limit_tables, &zero);
-	if (!table)
+	if (!ctx || !st || !rule || !src)
 		return STAT_SYN_NO_RULE;
-	rule = bpf_map_lookup_elem(table, &rule_key);
-	if (!rule)
-		return STAT_SYN_NO_RULE;
-	if (rule->port_table) /* the file names ports: their rules come first */
-		rule = port_rule(rule, src, dport);
 	if (rule->action == RULE_NONE)
 		return STAT_SYN_NO_RULE;
 	if (rule->action == RULE_ALLOW)
@@ -469,6 +463,29 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 	if (cookie)
 		return cookie;
 	return limit_source(st, rule, &key, now);
+}
+
+/* The rule for src (longest prefix; rules naming dport first), then what
+ * it says. */
+static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
+						    const union synlimit_addr *src, __be16 dport)
+{
+	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
+	const struct rule *rule;
+	__u32 zero = 0;
+	void *table;
+
+	if (banned(src))
+		return STAT_SYN_DROP_BAN;
+	table = bpf_map_lookup_elem(&limit_tables, &zero);
+	if (!table)
+		return STAT_SYN_NO_RULE;
+	rule = bpf_map_lookup_elem(table, &rule_key);
+	if (!rule)
+		return STAT_SYN_NO_RULE;
+	if (rule->port_table) /* the file names ports: their rules come first */
+		rule = port_rule(rule, src, dport);
+	return rule_verdict(ctx, st, rule, src);
 }
 
 SEC("xdp")

@@ -35,7 +35,7 @@ endif
 
 # Debian packages: building, testing, the demo.
 DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
-DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux
+DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux fail2ban
 # The sanitizer and libFuzzer runtimes of the clang in use (its major version).
 DEPS_CLANG_RT = libclang-rt-$$($(CLANG) -dumpversion | cut -d. -f1)-dev
 DEPS_CHECK := clang-format cppcheck
@@ -61,7 +61,8 @@ FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/
 # host unit tests: one program per tests/unit/*.c, no BPF, no root
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 TEST_BINS := $(UNIT_TESTS) $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter \
-	$(BUILD)/tests/test_replay $(BUILD)/tests/test_syncookie
+	$(BUILD)/tests/test_replay $(BUILD)/tests/test_syncookie \
+	$(BUILD)/tests/test_ports
 
 .PHONY: all test demo bench check format fuzz deps clean
 .DELETE_ON_ERROR:
@@ -177,6 +178,11 @@ $(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/pr
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
 		-lpthread -o $@
+
+$(BUILD)/tests/test_ports: tests/prog/test_ports.c tests/prog/pkt.c tests/prog/pkt.h \
+		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/test_syncookie: tests/prog/test_syncookie.c tests/prog/pkt.c tests/prog/pkt.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(BUILD)/syncookie_tc.skel.h $(LIB_OBJS) \

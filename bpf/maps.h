@@ -43,6 +43,35 @@ struct {
 	__array(values, struct limit_table);
 } limit_tables SEC(".maps");
 
+/* The port rules of a limit table, in a trie of their own (its key is
+ * longer). Two slots: a reload fills the slot the live table does not name,
+ * then swaps the port-less table that names it (rule.port_table), so a
+ * packet sees the old pair or the new one. */
+struct port_table {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SYNLIMIT_MAX_PORT_KEYS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct port_rule_key));
+	__uint(value_size, sizeof(struct rule));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct port_table);
+} port_tables SEC(".maps");
+
+/* Bans, by address or network; pinned, so they outlive reloads and the
+ * controller. Expired entries stay until the controller purges them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SYNLIMIT_MAX_BANS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rule_key);
+	__type(value, struct ban);
+} bans SEC(".maps");
+
 /* Sizes are load-time settings (bpf_map__set_max_entries). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

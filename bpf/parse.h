@@ -2,7 +2,8 @@
 /*
  * Bounded, always-inline header parsers. classify() puts every packet in
  * exactly one class of enum synlimit_stat and, for a connection attempt,
- * returns its source address in the 128-bit space (IPv4 as ::ffff:a.b.c.d).
+ * returns its source address in the 128-bit space (IPv4 as ::ffff:a.b.c.d)
+ * and its destination port (network byte order).
  *
  * Policy (README "Classification"): what the kernel would certainly drop as
  * malformed IP or TCP we drop here, cheaper; what could hide a SYN from the
@@ -53,7 +54,8 @@ static __always_inline int is_vlan(__be16 proto)
  * TCP at l4, inside the IP datagram that ends at l3_end. Only a possible
  * connection attempt is validated further (data offset, options present).
  */
-static __always_inline enum synlimit_stat classify_tcp(void *l4, void *l3_end, void *data_end)
+static __always_inline enum synlimit_stat classify_tcp(void *l4, void *l3_end, void *data_end,
+						       __be16 *dport)
 {
 	struct tcphdr *th = l4;
 
@@ -67,11 +69,12 @@ static __always_inline enum synlimit_stat classify_tcp(void *l4, void *l3_end, v
 		return STAT_BAD_DOFF;
 	if (l4 + th->doff * 4 > l3_end || l4 + th->doff * 4 > data_end)
 		return STAT_BAD_L4_TRUNC;
+	*dport = th->dest;
 	return STAT_SYN;
 }
 
 static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end,
-							union synlimit_addr *src)
+							union synlimit_addr *src, __be16 *dport)
 {
 	struct iphdr *ip = l3;
 	__u32 hdr_len, tot_len;
@@ -97,7 +100,7 @@ static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end
 	src->u32[1] = 0;
 	src->u32[2] = bpf_htonl(0xffff);
 	src->u32[3] = ip->saddr;
-	return classify_tcp(l3 + hdr_len, l3 + tot_len, data_end);
+	return classify_tcp(l3 + hdr_len, l3 + tot_len, data_end, dport);
 }
 
 static __always_inline int is_v4mapped(const union synlimit_addr *a)
@@ -110,7 +113,7 @@ static __always_inline int is_v4mapped(const union synlimit_addr *a)
  * is still going after that could hide a SYN, so it is dropped.
  */
 static __always_inline enum synlimit_stat classify_ipv6(void *l3, void *data_end,
-							union synlimit_addr *src)
+							union synlimit_addr *src, __be16 *dport)
 {
 	struct ipv6hdr *ip6 = l3;
 	enum synlimit_stat class;
@@ -161,7 +164,7 @@ static __always_inline enum synlimit_stat classify_ipv6(void *l3, void *data_end
 	if (nexthdr != IPPROTO_TCP)
 		return STAT_BAD_EXT_DEPTH;
 	__builtin_memcpy(src, &ip6->saddr, sizeof(*src));
-	class = classify_tcp(cur, l3_end, data_end);
+	class = classify_tcp(cur, l3_end, data_end, dport);
 	/* ::ffff:a.b.c.d is where IPv4 sources live in our address space: an
 	 * IPv6 SYN from there would share (and could get blocked) a real IPv4
 	 * host's state. The kernel refuses such SYNs too (tcp_v6_conn_request). */
@@ -171,7 +174,8 @@ static __always_inline enum synlimit_stat classify_ipv6(void *l3, void *data_end
 }
 
 /* Ethernet, then up to SYNLIMIT_MAX_VLAN_TAGS 802.1Q/802.1ad tags, then IP. */
-static __always_inline enum synlimit_stat classify(struct xdp_md *ctx, union synlimit_addr *src)
+static __always_inline enum synlimit_stat classify(struct xdp_md *ctx, union synlimit_addr *src,
+						   __be16 *dport)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -198,9 +202,9 @@ static __always_inline enum synlimit_stat classify(struct xdp_md *ctx, union syn
 	if (is_vlan(proto))
 		return STAT_BAD_VLAN_DEPTH;
 	if (proto == bpf_htons(ETH_P_IP))
-		return classify_ipv4(cur, data_end, src);
+		return classify_ipv4(cur, data_end, src, dport);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return classify_ipv6(cur, data_end, src);
+		return classify_ipv6(cur, data_end, src, dport);
 	return STAT_NOT_IP;
 }
 

@@ -3,7 +3,7 @@
  * synlimit: count TCP connection attempts per source at the NIC and drop
  * floods beyond the limit that applies to the source.
  *
- * parse -> classify -> (connection attempt) rule -> source state -> verdict.
+ * parse -> classify -> (connection attempt) ban? -> rule -> source state -> verdict.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -43,7 +43,7 @@ static __always_inline int class_drops(enum synlimit_stat class)
 
 static __always_inline int outcome_drops(enum synlimit_stat outcome)
 {
-	return (outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BLOCK) ||
+	return (outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BAN) ||
 	       outcome == STAT_SYN_COOKIE_CAPPED;
 }
 
@@ -384,23 +384,68 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	return first_drop(st, rule, key, &after, now);
 }
 
-/* The rule for src (longest prefix), then what it says. */
-static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
-						    const union synlimit_addr *src)
+/* Expired bans of ever shorter prefixes looked past before giving up (the
+ * controller purges expired bans whenever it changes the bans). */
+#define BAN_LOOKUPS 4
+
+/* A ban on src that has not expired (synlimit ban); it overrides every rule.
+ * An expired ban must not hide a live one of a shorter prefix: look again
+ * below it. */
+static __always_inline int banned(const union synlimit_addr *src)
 {
-	enum synlimit_stat cookie;
-	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
-	struct source_key key = {};
-	struct rule *rule;
-	__u32 zero = 0;
+	struct rule_key key = { .prefixlen = 128, .addr = *src };
+	struct ban *ban;
+	int i;
+
+	for (i = 0; i < BAN_LOOKUPS; i++) {
+		ban = bpf_map_lookup_elem(&bans, &key);
+		if (!ban)
+			return 0;
+		/* signed: a ban set by the controller a moment after our clock read */
+		if (!ban->expires_ns || (__s64)(clock_now(1) - ban->expires_ns) < 0)
+			return 1;
+		if (!ban->prefixlen)
+			return 0;
+		key.prefixlen = ban->prefixlen - 1;
+	}
+	return 0;
+}
+
+/* The port rule for (dport, src), longest prefix, or the port-less rule
+ * when none matches. Only tables whose file names ports get here. */
+static __always_inline const struct rule *port_rule(const struct rule *portless,
+						    const union synlimit_addr *src, __be16 dport)
+{
+	struct port_rule_key key = { .prefixlen = 32 + 128, .port = dport, .addr = *src };
+	__u32 slot = portless->port_table - 1;
+	const struct rule *rule;
 	void *table;
+
+	table = bpf_map_lookup_elem(&port_tables, &slot);
+	if (!table)
+		return portless;
+	rule = bpf_map_lookup_elem(table, &key);
+	return rule ? rule : portless;
+}
+
+/*
+ * What rule says for a SYN from src. A global function: the verifier checks
+ * it once, on its own, whatever the caller's state. Inline, it was walked
+ * again for every map the rule can come from (the port-less table, a port
+ * table) and every way there, which took the program past the verifier's
+ * million instructions once cookies made this part large. Its pointers are
+ * checked for NULL, as a global function's arguments may be.
+ */
+__noinline int rule_verdict(struct xdp_md *ctx, struct synlimit_stats *st, const struct rule *rule,
+			    const union synlimit_addr *src)
+{
+	struct source_key key = {};
+	enum synlimit_stat cookie;
 	__u64 now;
 
-	table = bpf_map_lookup_elem(&limit_tables, &zero);
-	if (!table)
+	if (!ctx || !st || !rule || !src)
 		return STAT_SYN_NO_RULE;
-	rule = bpf_map_lookup_elem(table, &rule_key);
-	if (!rule)
+	if (rule->action == RULE_NONE)
 		return STAT_SYN_NO_RULE;
 	if (rule->action == RULE_ALLOW)
 		return STAT_SYN_ALLOWED;
@@ -412,11 +457,35 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 	key.addr.u32[2] = src->u32[2] & rule->per_mask.u32[2];
 	key.addr.u32[3] = src->u32[3] & rule->per_mask.u32[3];
 	key.prefixlen = rule->per_prefix;
+	key.scope = rule->scope;
 	now = clock_now(rule_clock_coarse(rule));
 	cookie = syncookie_syn(ctx, st, rule, src, &key, now);
 	if (cookie)
 		return cookie;
 	return limit_source(st, rule, &key, now);
+}
+
+/* The rule for src (longest prefix; rules naming dport first), then what
+ * it says. */
+static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
+						    const union synlimit_addr *src, __be16 dport)
+{
+	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
+	const struct rule *rule;
+	__u32 zero = 0;
+	void *table;
+
+	if (banned(src))
+		return STAT_SYN_DROP_BAN;
+	table = bpf_map_lookup_elem(&limit_tables, &zero);
+	if (!table)
+		return STAT_SYN_NO_RULE;
+	rule = bpf_map_lookup_elem(table, &rule_key);
+	if (!rule)
+		return STAT_SYN_NO_RULE;
+	if (rule->port_table) /* the file names ports: their rules come first */
+		rule = port_rule(rule, src, dport);
+	return rule_verdict(ctx, st, rule, src);
 }
 
 SEC("xdp")
@@ -425,17 +494,18 @@ int synlimit_xdp(struct xdp_md *ctx)
 	enum synlimit_stat class, outcome;
 	union synlimit_addr src;
 	struct synlimit_stats *st;
+	__be16 dport = 0;
 	__u32 zero = 0;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!st) /* cannot happen for a per-CPU array; keeps the verifier happy */
 		return XDP_PASS;
-	class = classify(ctx, &src);
+	class = classify(ctx, &src, &dport);
 	count(st, class);
 	if (class != STAT_SYN)
 		return class_drops(class) ? XDP_DROP : XDP_PASS;
 
-	outcome = limit_syn(ctx, st, &src);
+	outcome = limit_syn(ctx, st, &src, dport);
 	count(st, outcome);
 	if (outcome == STAT_SYN_COOKIE_SENT)
 		return XDP_TX;

@@ -17,6 +17,11 @@
 #include "clock.h"
 #include "limits_file.h"
 
+struct port_list {
+	struct port_range *ranges;
+	__u32 n;
+};
+
 struct message {
 	unsigned int line, seq;
 	char *text;
@@ -160,15 +165,85 @@ static int parse_count(const char *text, __u64 lo, __u64 hi, __u64 *out)
 	return 0;
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+	const struct port_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* "25,465,587", "8000-8099", or both: sorted, adjacent ranges joined. A
+ * port named twice is an error. Returns 0 or -EINVAL (reported). */
+static int parse_ports(struct parser *p, unsigned int line, char *text, struct port_list *out)
+{
+	struct port_range *ranges;
+	char *save = NULL, *item;
+	__u32 n = 0, i, max = (__u32)strlen(text) / 2 + 1;
+
+	if (!*text || text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,")) {
+		parse_error(p, line,
+			    "port= takes ports from 1 to 65535 and ranges of them (as in "
+			    "port=25,465,8000-8099)");
+		return -EINVAL;
+	}
+	ranges = calloc(max, sizeof(*ranges));
+	if (!ranges)
+		return -ENOMEM;
+	for (item = strtok_r(text, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(item, '-');
+		__u64 lo, hi;
+
+		if (dash)
+			*dash = '\0';
+		if (parse_count(item, 1, 65535, &lo) ||
+		    (dash && parse_count(dash + 1, 1, 65535, &hi))) {
+			if (dash)
+				*dash = '-';
+			parse_error(p, line,
+				    "port= takes ports from 1 to 65535 and ranges of them (as in "
+				    "port=25,465,8000-8099), not '%s'",
+				    item);
+			goto bad;
+		}
+		if (!dash)
+			hi = lo;
+		if (hi < lo) {
+			parse_error(p, line, "port range %llu-%llu runs backwards",
+				    (unsigned long long)lo, (unsigned long long)hi);
+			goto bad;
+		}
+		ranges[n].lo = (__u16)lo;
+		ranges[n++].hi = (__u16)hi;
+	}
+	qsort(ranges, n, sizeof(*ranges), cmp_range);
+	for (i = 1; i < n; i++)
+		if (ranges[i].lo <= ranges[i - 1].hi) {
+			parse_error(p, line, "port= names port %u twice", ranges[i].lo);
+			goto bad;
+		}
+	out->n = 0;
+	for (i = 0; i < n; i++) { /* 25,26,27-30 is 25-30 */
+		if (out->n && ranges[i].lo == ranges[out->n - 1].hi + 1)
+			ranges[out->n - 1].hi = ranges[i].hi;
+		else
+			ranges[out->n++] = ranges[i];
+	}
+	out->ranges = ranges;
+	return 0;
+bad:
+	free(ranges);
+	return -EINVAL;
+}
+
 /*
  * The data of one entry: "allow", "deny", "N", or "N/PERIOD" followed by
- * words. key_prefix and v4 describe the key, for per=.
+ * words. key_prefix and v4 describe the key, for per=. port= goes to *ports.
  */
 static int parse_spec(struct parser *p, unsigned int line, char *data, unsigned int key_prefix,
-		      int v4, int star, struct limit_spec *spec)
+		      int v4, int star, struct limit_spec *spec, struct port_list *ports)
 {
 	int seen_mode = 0, seen_algo = 0, seen_burst = 0, seen_block = 0, seen_per = 0;
-	int seen_dry = 0, seen_cookies = 0, bad = 0;
+	int seen_dry = 0, seen_cookies = 0, seen_port = 0, bad = 0;
 	char *save = NULL, *word, *first;
 	__u64 per = 0;
 
@@ -225,9 +300,13 @@ static int parse_spec(struct parser *p, unsigned int line, char *data, unsigned 
 		if (!strcmp(word, "dry-run") && !value) {
 			dup = seen_dry++;
 			spec->dry_run = 1;
+		} else if (!strcmp(word, "port") && value) {
+			dup = seen_port++;
+			if (!dup && parse_ports(p, line, value, ports))
+				bad = 1;
 		} else if (spec->action != RULE_LIMIT) {
-			parse_error(p, line, "'%s' does not go with %s (only dry-run does)", word,
-				    spec->action == RULE_ALLOW ? "allow" : "deny");
+			parse_error(p, line, "'%s' does not go with %s (only port= and dry-run do)",
+				    word, spec->action == RULE_ALLOW ? "allow" : "deny");
 			bad = 1;
 			continue;
 		} else if ((!strcmp(word, "strict") || !strcmp(word, "leaky")) && !value) {
@@ -446,18 +525,32 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(&x->key.addr, &y->key.addr, sizeof(x->key.addr));
 }
 
-/* Duplicate keys, reported on the later line; entries[].rule.line holds
- * the key's line here (the rules are not compiled yet). */
+/* Does an entry's data name ports? (before its words are parsed) */
+static int names_ports(const char *data)
+{
+	const char *at;
+
+	for (at = data; (at = strstr(at, "port=")); at++)
+		if (at == data || isspace((unsigned char)at[-1]))
+			return 1;
+	return 0;
+}
+
+/* Duplicate keys of port-less rules, reported on the later line;
+ * entries[].rule.line holds the key's line here (the rules are not compiled
+ * yet). Rules that name ports are checked port by port once parsed. */
 static void check_duplicates(struct parser *p, const struct limit_entry *entries, size_t n)
 {
 	struct limit_entry *sorted = malloc((n ? n : 1) * sizeof(*sorted));
 	char text[ADDR_TEXT_MAX];
-	size_t i;
+	size_t i, k;
 
 	if (!sorted)
 		return;
-	if (n) /* entries is NULL for a file with no keys */
-		memcpy(sorted, entries, n * sizeof(*sorted));
+	for (i = 0, k = 0; i < n; i++) /* entries is NULL for a file with no keys */
+		if (!names_ports(p->data[i]))
+			sorted[k++] = entries[i];
+	n = k;
 	qsort(sorted, n, sizeof(*sorted), cmp_key);
 	for (i = 1; i < n; i++) {
 		unsigned int a = sorted[i - 1].rule.line, b = sorted[i].rule.line;
@@ -537,6 +630,14 @@ static void check_across(struct parser *p, struct limit_entry *sorted, size_t n,
 		}
 	}
 
+	for (i = 0; i < n; i++)
+		if (star_by_line[sorted[i].rule.line])
+			parse_warning(
+			    p, sorted[i].rule.line, "%s",
+			    "Exim's plain iplsearch never matches a * line for an address "
+			    "(only iplsearch* does): there an unlisted host gets an empty "
+			    "limit, 0, and is refused; synlimit applies this line to it");
+
 	if (!v4_default || !v6_default)
 		parse_warning(p, 1,
 			      "no default line for %s sources (*%s): they are not limited; in "
@@ -547,6 +648,220 @@ static void check_across(struct parser *p, struct limit_entry *sorted, size_t n,
 			      !v4_default && !v6_default ? ""
 			      : !v4_default		 ? " or 0.0.0.0/0"
 							 : " or \"::/0\"");
+}
+
+char *format_ports(const struct port_range *ranges, __u32 n, char *buf, size_t size)
+{
+	size_t used = 0;
+	__u32 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < size; i++) {
+		if (ranges[i].lo == ranges[i].hi)
+			used +=
+			    snprintf(buf + used, size - used, "%s%u", i ? "," : "", ranges[i].lo);
+		else
+			used += snprintf(buf + used, size - used, "%s%u-%u", i ? "," : "",
+					 ranges[i].lo, ranges[i].hi);
+	}
+	return buf;
+}
+
+/* The first port two sorted range lists share, 0 if none. */
+static unsigned int shared_port(const struct limit_entry *a, const struct limit_entry *b)
+{
+	__u32 i = 0, k = 0;
+
+	while (i < a->n_ports && k < b->n_ports) {
+		const struct port_range *x = &a->ports[i], *y = &b->ports[k];
+
+		if (x->hi < y->lo)
+			i++;
+		else if (y->hi < x->lo)
+			k++;
+		else
+			return x->lo > y->lo ? x->lo : y->lo;
+	}
+	return 0;
+}
+
+/* Port rules of one key that share a port: the later line is an error. */
+static void check_port_duplicates(struct parser *p, const struct limit_entry *sorted, size_t n)
+{
+	char text[ADDR_TEXT_MAX];
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = i + 1; k < n && !cmp_key(&sorted[i], &sorted[k]); k++) {
+			unsigned int a = sorted[i].rule.line, b = sorted[k].rule.line;
+			unsigned int port = shared_port(&sorted[i], &sorted[k]);
+
+			if (!port)
+				continue;
+			parse_error(p, a > b ? a : b,
+				    "duplicate key %s for port %u (also on line %u)",
+				    addr_format(&sorted[k].key.addr, sorted[k].key.prefixlen, text,
+						sizeof(text)),
+				    port, a < b ? a : b);
+		}
+}
+
+/* Port rules are looked up first, whatever their prefix: a port-less rule
+ * inside a broader port rule does not decide for that rule's ports. */
+static void check_port_shadows(struct parser *p, const struct limit_entry *portless, size_t n,
+			       const struct limit_entry *ports, size_t m)
+{
+	unsigned char lens[129] = { 0 };
+	char text[ADDR_TEXT_MAX], list[128];
+	size_t i, k;
+	unsigned int len;
+
+	for (k = 0; k < m; k++)
+		lens[ports[k].key.prefixlen] = 1;
+	for (i = 0; i < n && m; i++) {
+		const struct limit_entry *e = &portless[i];
+
+		for (len = 0; len < e->key.prefixlen; len++) {
+			struct limit_entry probe = { .key.prefixlen = len };
+			const struct limit_entry *hit;
+			union synlimit_addr mask;
+			int w;
+
+			if (!lens[len])
+				continue;
+			prefix_mask(&mask, len);
+			for (w = 0; w < 4; w++)
+				probe.key.addr.u32[w] = e->key.addr.u32[w] & mask.u32[w];
+			hit = bsearch(&probe, ports, m, sizeof(*ports), cmp_key);
+			if (!hit)
+				continue;
+			while (hit > ports && !cmp_key(hit - 1, &probe))
+				hit--;
+			for (; hit < ports + m && !cmp_key(hit, &probe); hit++)
+				parse_warning(
+				    p, e->rule.line,
+				    "for port%s %s this line does not decide: the port rule on "
+				    "line "
+				    "%u (%s) is looked up first",
+				    limit_entry_port_count(hit) > 1 ? "s" : "",
+				    format_ports(hit->ports, hit->n_ports, list, sizeof(list)),
+				    hit->rule.line,
+				    addr_format(&hit->key.addr, hit->key.prefixlen, text,
+						sizeof(text)));
+		}
+	}
+}
+
+static int cmp_port_set(const void *a, const void *b)
+{
+	const struct limit_entry *x = *(const struct limit_entry *const *)a;
+	const struct limit_entry *y = *(const struct limit_entry *const *)b;
+	__u32 i;
+
+	for (i = 0; i < x->n_ports && i < y->n_ports; i++) {
+		if (x->ports[i].lo != y->ports[i].lo)
+			return x->ports[i].lo < y->ports[i].lo ? -1 : 1;
+		if (x->ports[i].hi != y->ports[i].hi)
+			return x->ports[i].hi < y->ports[i].hi ? -1 : 1;
+	}
+	return x->n_ports < y->n_ports ? -1 : x->n_ports > y->n_ports;
+}
+
+/* 16 bits of FNV-1a over the ranges, never 0 (0 is the port-less scope). */
+static __u16 port_set_hash(const struct limit_entry *e)
+{
+	__u32 h = 2166136261U, i;
+	__u16 folded;
+
+	for (i = 0; i < e->n_ports; i++) {
+		__u16 v[2] = { e->ports[i].lo, e->ports[i].hi };
+		const unsigned char *b = (const unsigned char *)v;
+		size_t k;
+
+		for (k = 0; k < sizeof(v); k++)
+			h = (h ^ b[k]) * 16777619U;
+	}
+	folded = (__u16)(h ^ h >> 16);
+	return folded ? folded : 1;
+}
+
+/*
+ * rule.scope of each port rule: rules naming the same ports share one, and
+ * a source keeps a state per scope. It is a hash of the port set, so that a
+ * reload keeps a source's history under an unchanged port= (unless two sets
+ * of one file collide: then the later in port order takes the next free).
+ */
+static int assign_scopes(struct parser *p, struct limit_entry *entries, size_t n,
+			 unsigned int last_line)
+{
+	struct limit_entry **with = malloc((n ? n : 1) * sizeof(*with));
+	unsigned char *used = calloc(65536, 1);
+	size_t i, m = 0, sets = 0;
+	__u16 scope = 0;
+	int err = 0;
+
+	if (!with || !used) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (entries[i].ports)
+			with[m++] = &entries[i];
+	qsort(with, m, sizeof(*with), cmp_port_set);
+	for (i = 0; i < m; i++) {
+		if (!i || cmp_port_set(&with[i - 1], &with[i])) {
+			if (++sets > 65535) {
+				parse_error(p, last_line, "more than 65535 different port= sets");
+				goto out;
+			}
+			for (scope = port_set_hash(with[i]); used[scope]; scope++)
+				if (scope == 65535)
+					scope = 0; /* wraps to 1 with the increment */
+			used[scope] = 1;
+		}
+		with[i]->rule.scope = scope;
+	}
+out:
+	free(with);
+	free(used);
+	return err;
+}
+
+/* Port rules and port-less rules, each sorted by key, then the checks that
+ * need both. */
+static int check_ports(struct parser *p, struct limit_entry *entries, size_t n,
+		       const unsigned char *star_by_line, unsigned int last_line)
+{
+	struct limit_entry *portless = malloc((n ? n : 1) * sizeof(*portless));
+	struct limit_entry *ports = malloc((n ? n : 1) * sizeof(*ports));
+	size_t i, np = 0, nl = 0, keys = 0;
+	int err = 0;
+
+	if (!portless || !ports) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (entries[i].ports) {
+			ports[np++] = entries[i];
+			keys += limit_entry_port_count(&entries[i]);
+		} else {
+			portless[nl++] = entries[i];
+		}
+	}
+	qsort(portless, nl, sizeof(*portless), cmp_key);
+	qsort(ports, np, sizeof(*ports), cmp_key);
+	check_across(p, portless, nl, star_by_line);
+	check_port_duplicates(p, ports, np);
+	check_port_shadows(p, portless, nl, ports, np);
+	if (keys > SYNLIMIT_MAX_PORT_KEYS)
+		parse_error(p, last_line, "port rules name more than %u ports in all",
+			    SYNLIMIT_MAX_PORT_KEYS);
+	err = assign_scopes(p, entries, n, last_line);
+out:
+	free(portless);
+	free(ports);
+	return err;
 }
 
 int limits_parse(const char *name, const char *buf, size_t len, const struct limits_options *opts,
@@ -616,22 +931,28 @@ int limits_parse(const char *name, const char *buf, size_t len, const struct lim
 		const char *why = NULL;
 		int v4 = addr_is_v4(&e->key.addr) && e->key.prefixlen >= 96;
 
-		if (parse_spec(&p, p.key_line[i], p.data[i], e->key.prefixlen, v4, p.star[i],
-			       &spec))
-			continue;
-		if (rule_compile(&spec, &e->rule, &why)) {
-			parse_error(&p, spec.line, "%s", why);
+		struct port_list ports = { 0 };
+
+		if (parse_spec(&p, p.key_line[i], p.data[i], e->key.prefixlen, v4, p.star[i], &spec,
+			       &ports)) {
+			free(ports.ranges);
 			continue;
 		}
-		star_by_line[spec.line] = p.star[i];
+		if (rule_compile(&spec, &e->rule, &why)) {
+			parse_error(&p, spec.line, "%s", why);
+			free(ports.ranges);
+			continue;
+		}
+		e->ports = ports.ranges;
+		e->n_ports = ports.n;
+		/* a "*" port rule is synlimit's own: no Exim default to warn of */
+		star_by_line[spec.line] = p.star[i] && !e->ports;
 		out->entries[kept++] = *e;
 	}
 	/* across the lines that are good in themselves, even if others are not */
 	out->count = kept;
+	err = check_ports(&p, out->entries, out->count, star_by_line, line);
 	if (kept) /* entries may be NULL: qsort's pointer must not be */
-		qsort(out->entries, out->count, sizeof(*out->entries), cmp_key);
-	check_across(&p, out->entries, out->count, star_by_line);
-	if (kept)
 		qsort(out->entries, out->count, sizeof(*out->entries), cmp_line);
 out:
 	flush_messages(&p);
@@ -642,9 +963,7 @@ out:
 	free(p.key_line);
 	free(star_by_line);
 	if (err || out->errors) {
-		free(out->entries);
-		out->entries = NULL;
-		out->count = 0;
+		limits_free(out);
 		return err ? err : -EINVAL;
 	}
 	return 0;
@@ -772,6 +1091,10 @@ int limits_load(const char *path, const struct limits_options *opts, struct limi
 
 void limits_free(struct limits *limits)
 {
+	size_t i;
+
+	for (i = 0; i < limits->count; i++)
+		free((void *)limits->entries[i].ports);
 	free(limits->entries);
 	limits->entries = NULL;
 	limits->count = 0;

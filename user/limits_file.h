@@ -43,4 +43,7 @@ int limits_load(const char *path, const struct limits_options *opts, struct limi
 
 void limits_free(struct limits *limits);
 
+/* Format a port list as port= takes it ("25,465,8000-8099"). */
+char *format_ports(const struct port_range *ranges, __u32 n, char *buf, size_t size);
+
 #endif /* SYNLIMIT_LIMITS_FILE_H */

@@ -27,6 +27,7 @@
 static const char *const pinned_maps[] = {
 	"config",	"stats",  "limit_tables", "sources",	 "blocked_sources",
 	"lock_stripes", "events", "event_budget", "fixed_clock", SYNCOOKIE_PINNED_MAPS,
+	"port_tables",	"bans",
 };
 #define PROG_PIN "prog"
 
@@ -78,6 +79,8 @@ void loader_close(struct loaded *l)
 	close_fd(&l->blocked_fd);
 	close_fd(&l->events_fd);
 	close_fd(&l->config_fd);
+	close_fd(&l->port_tables_fd);
+	close_fd(&l->bans_fd);
 	pin_dir_close(&l->dir);
 }
 
@@ -200,6 +203,10 @@ static int *kept_fd(struct loaded *out, const char *name)
 		return &out->events_fd;
 	if (!strcmp(name, "config"))
 		return &out->config_fd;
+	if (!strcmp(name, "port_tables"))
+		return &out->port_tables_fd;
+	if (!strcmp(name, "bans"))
+		return &out->bans_fd;
 	return NULL;
 }
 
@@ -242,6 +249,7 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
 	out->blocked_fd = out->events_fd = out->config_fd = -1;
+	out->port_tables_fd = out->bans_fd = -1;
 	out->dir.fd = out->dir.parent_fd = -1;
 
 	err = pin_dir_open(pin_dir, flags & LOADER_EXCLUSIVE ? LOCK_EX : LOCK_SH, &out->dir);

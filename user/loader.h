@@ -28,6 +28,8 @@ struct loaded {
 	int blocked_fd;
 	int events_fd;
 	int config_fd;
+	int port_tables_fd;
+	int bans_fd;
 };
 
 struct load_options {

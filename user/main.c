@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "addr.h"
+#include "bans.h"
+#include "bans_report.h"
 #include "clock.h"
 #include "limit_table.h"
 #include "limits_file.h"
@@ -202,6 +204,25 @@ static const struct opt_def replay_options[] = {
 	{},
 };
 
+struct ban_opts {
+	__u64 for_ns; /* 0: until unban */
+	const char *reason;
+	const char *file;
+};
+static const struct ban_opts ban_defaults;
+static const struct opt_def ban_options[] = {
+	OPTION("for", 0, OPT_DURATION, struct ban_opts, for_ns, "DURATION",
+	       "how long (a bare number is seconds); default until unban", .min = NSEC_PER_MSEC,
+	       .max = 100 * 86400 * NSEC_PER_SEC),
+	OPTION("reason", 0, OPT_STRING, struct ban_opts, reason, "TEXT",
+	       "why, shown by bans and blocked"),
+	OPTION("file", 0, OPT_STRING, struct ban_opts, file, "FILE",
+	       "a blocklist: one address or network a line; - for standard input"),
+	{},
+};
+static const struct opt_def no_options[] = { {} };
+static const int no_defaults;
+
 struct invocation;
 
 struct command {
@@ -296,20 +317,13 @@ static int install_limits(const struct loaded *l, const char *path, struct limit
 	__u32 generation = config->generation + 1;
 	char *real = realpath(path, NULL);
 	size_t i;
-	int table, err;
+	int err;
 
 	for (i = 0; i < limits->count; i++)
 		limits->entries[i].rule.generation = generation;
-	table = limit_table_create(limits->entries, limits->count);
-	if (table < 0) {
-		pr_warn("cannot create the limit table: %s\n", strerror(-table));
-		free(real);
-		return table;
-	}
-	err = limit_table_swap(l->tables_fd, table);
-	close(table);
+	err = limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
 	if (err) {
-		pr_warn("cannot swap in the new limit table: %s\n", strerror(-err));
+		pr_warn("cannot install the new limit table: %s\n", strerror(-err));
 		free(real);
 		return err;
 	}
@@ -618,11 +632,12 @@ static int cmd_check(const struct invocation *in)
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
 		const struct limit_entry *e = &limits.entries[i];
-		char key[ADDR_TEXT_MAX], spec[128];
+		char key[ADDR_TEXT_MAX], spec[128], ports[LIMITS_LINE_MAX];
 
-		printf("%s:%u: %s %s\n", path, e->rule.line,
+		printf("%s:%u: %s %s%s%s\n", path, e->rule.line,
 		       addr_format(&e->key.addr, e->key.prefixlen, key, sizeof(key)),
-		       format_rule(&e->rule, spec, sizeof(spec)));
+		       format_rule(&e->rule, spec, sizeof(spec)), e->ports ? " port=" : "",
+		       format_ports(e->ports, e->n_ports, ports, sizeof(ports)));
 	}
 	printf("%s: %zu rules, no errors, %d warning%s\n", path, limits.count, limits.warnings,
 	       limits.warnings == 1 ? "" : "s");
@@ -674,6 +689,102 @@ static int cmd_replay(const struct invocation *in)
 	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
+/* ---- ban, unban, bans ---- */
+
+/* --reason as the ban records it: printable, at most 79 bytes. */
+static int ban_reason(const char *text, struct ban *ban)
+{
+	size_t i;
+
+	for (i = 0; text && text[i]; i++)
+		if ((unsigned char)text[i] < ' ') {
+			pr_warn("ban: --reason takes printable text\n");
+			return -EINVAL;
+		}
+	if (i >= sizeof(ban->reason)) {
+		pr_warn("ban: --reason takes at most %zu bytes\n", sizeof(ban->reason) - 1);
+		return -EINVAL;
+	}
+	memcpy(ban->reason, text, i);
+	return 0;
+}
+
+static int cmd_ban(const struct invocation *in)
+{
+	const struct ban_opts *o = in->opts;
+	struct ban ban = { .created = (__u64)time(NULL) };
+	struct rule_key one, *keys = &one;
+	const char *why = NULL;
+	char what[ADDR_TEXT_MAX], dur[32];
+	struct loaded l;
+	size_t n = 1;
+	int err, rc = EXIT_RUNTIME;
+
+	if (!in->argc == !o->file) {
+		pr_warn("ban: give one ADDR[/LEN] or --file FILE\n");
+		return EXIT_USAGE;
+	}
+	if (ban_reason(o->reason, &ban))
+		return EXIT_USAGE;
+	if (in->argc && ban_parse_key(in->argv[0], &one, &why)) {
+		pr_warn("ban: '%s' is not an address or network: %s\n", in->argv[0], why);
+		return EXIT_USAGE;
+	}
+	if (!in->argc) {
+		err = ban_file_load(o->file, stderr, &keys, &n);
+		if (err)
+			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (need_caps("ban", 0) || open_pinned(LOADER_EXCLUSIVE, &l))
+		goto out;
+	if (o->for_ns)
+		ban.expires_ns = mono_now_ns() + o->for_ns;
+	bans_purge(l.bans_fd, mono_now_ns()); /* expired ones are not worth keeping */
+	err = bans_add(l.bans_fd, keys, n, &ban);
+	if (err) {
+		pr_warn("ban: %s: %s\n", in->argc ? in->argv[0] : "nothing banned", strerror(-err));
+	} else {
+		if (in->argc)
+			snprintf(what, sizeof(what), "%s", in->argv[0]);
+		else
+			snprintf(what, sizeof(what), "%s: %zu address%s and network%s", o->file, n,
+				 n == 1 ? "" : "es", n == 1 ? "" : "s");
+		pr_info("%s: banned %s%s\n", what, o->for_ns ? "for " : "until unban",
+			o->for_ns ? format_duration(o->for_ns, dur, sizeof(dur)) : "");
+		rc = 0;
+	}
+	loader_close(&l);
+out:
+	if (keys != &one)
+		free(keys);
+	return rc;
+}
+
+static int cmd_unban(const struct invocation *in)
+{
+	struct rule_key key;
+	const char *why = NULL;
+	struct loaded l;
+	int err;
+
+	if (ban_parse_key(in->argv[0], &key, &why)) {
+		pr_warn("unban: '%s' is not an address or network: %s\n", in->argv[0], why);
+		return EXIT_USAGE;
+	}
+	if (need_caps("unban", 0) || open_pinned(LOADER_EXCLUSIVE, &l))
+		return EXIT_RUNTIME;
+	err = bans_remove(l.bans_fd, &key);
+	bans_purge(l.bans_fd, mono_now_ns());
+	loader_close(&l);
+	if (err) {
+		pr_warn("unban: %s %s\n", in->argv[0],
+			err == -ENOENT ? "is not banned" : strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	pr_info("%s: unbanned\n", in->argv[0]);
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define OPTIONS(table, dflt) .options = table, .defaults = &dflt, .opts_size = sizeof(dflt)
@@ -689,12 +800,13 @@ static const struct command commands[] = {
 		   "       [--syncookies off|on|auto] [--syncookie-ports LIST] [--synack-cap N]",
 	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
 		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
-		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
-		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
-		  "sizes apply to the first attach. --syncookies on answers connection attempts\n"
-		  "of sources that have not completed a handshake with SYN cookies from XDP\n"
-		  "(Linux 6.9 or later); auto does so while attempts exceed 2000/s; off removes\n"
-		  "it. Without --syncookies the interface's cookie mode stays as it is.\n"
+		  "program synlimit did not attach. --dry-run counts what the rules would drop\n"
+		  "and drops nothing for them (bans still drop). --period and --mode apply to\n"
+		  "bare-number limits. The table sizes apply to the first attach. --syncookies\n"
+		  "on answers connection attempts of sources that have not completed a handshake\n"
+		  "with SYN cookies from XDP (Linux 6.9 or later); auto does so while attempts\n"
+		  "exceed 2000/s; off removes it. Without --syncookies the interface's cookie\n"
+		  "mode stays as it is.\n"
 		  "A limits file with no rules is refused unless --allow-empty is given." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
@@ -718,20 +830,35 @@ static const struct command commands[] = {
 	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions." },
 	{ "blocked", READS(report_blocked, 1, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "blocked [--json]",
-	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE, limit, rate,\n"
-		  "drops, since when and how long until an attempt passes again." },
+	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE (and port= for\n"
+		  "a port rule), limit, rate, drops, since when and how long until an attempt\n"
+		  "passes again. Bans first, with the time left and the reason." },
 	{ "top", READS(report_top, 1, 0, 0), OPTIONS(top_options, report_defaults),
 	  .usage = "top [--json] [-n N]",
 	  .help = "The N sources with the highest rate now; blocked ones first." },
 	{ "show", READS(report_show, 1, 1, 1), OPTIONS(report_options, report_defaults),
 	  .usage = "show ADDR [--json]",
-	  .help = "The rule that applies to ADDR (FILE:LINE) and ADDR's state." },
+	  .help = "The rule that applies to ADDR (FILE:LINE) and ADDR's state; each port rule\n"
+		  "that decides for ADDR, with its ports and ADDR's state under it; ADDR's ban." },
 	{ "watch", READS(watch_run, 0, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "watch [--json]",
 	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"
 		  "with --json). One consumer at a time: each event is delivered once, so a\n"
 		  "second watch is refused. An event made under an earlier limits table is\n"
 		  "labelled with its line and generation, not with the current file." },
+	{ "ban", cmd_ban, 0, 1, OPTIONS(ban_options, ban_defaults),
+	  .usage = "ban ADDR[/LEN] [--for DURATION] [--reason TEXT]\n"
+		   "       ban --file FILE [--for DURATION] [--reason TEXT]",
+	  .help = "Drop every SYN from ADDR (a host or a network, IPv4 or IPv6) until the ban\n"
+		  "ends: after DURATION, checked by the data path itself, or without --for at\n"
+		  "unban. A ban overrides every rule, allow too, and outlives reloads and the\n"
+		  "controller; a later ban of the same ADDR replaces it. --file bans a whole\n"
+		  "blocklist (# or ; comments, IPv6 quoted or not), all of it or nothing." },
+	{ "unban", cmd_unban, 1, 1, OPTIONS(no_options, no_defaults), .usage = "unban ADDR[/LEN]",
+	  .help = "Lift the ban of exactly ADDR[/LEN]." },
+	{ "bans", READS(report_bans, 1, 0, 0), OPTIONS(report_options, report_defaults),
+	  .usage = "bans [--json]",
+	  .help = "The bans in force: address, since when, time left, reason." },
 	{ "replay", cmd_replay, 1, 1, OPTIONS(replay_options, replay_defaults),
 	  .usage = "replay --limits FILE CAPTURE.pcap [--json] [--period D] [--mode strict|leaky]",
 	  .help = "Run every packet of an Ethernet capture through the real XDP program with its\n"

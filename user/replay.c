@@ -109,7 +109,7 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 	struct json j;
 	pcap_t *pcap;
 	__u32 zero = 0;
-	int err = 0, table, rc, prog_fd, stats_fd, clock_fd;
+	int err = 0, rc, prog_fd, stats_fd, clock_fd;
 
 	pcap = pcap_open_offline_with_tstamp_precision(capture, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pcap) {
@@ -136,13 +136,9 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 			err == -EPERM ? " (replay needs root: CAP_BPF)" : "");
 		goto out;
 	}
-	table = limit_table_create(limits->entries, limits->count);
-	if (table < 0) {
-		err = table;
-		goto out;
-	}
-	err = limit_table_swap(bpf_map__fd(skel->maps.limit_tables), table);
-	close(table);
+	err = limit_table_install(bpf_map__fd(skel->maps.limit_tables),
+				  bpf_map__fd(skel->maps.port_tables), limits->entries,
+				  limits->count);
 	if (err)
 		goto out;
 	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);

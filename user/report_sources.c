@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "addr.h"
+#include "bans_report.h"
 #include "clock.h"
 #include "json.h"
 #include "limit_table.h"
+#include "port_rules.h"
 #include "log.h"
 #include "report.h"
 #include "syncookie.h"
@@ -31,6 +33,20 @@ static const char *rule_origin(const struct source_view *v, const struct synlimi
 			       char *buf, size_t size)
 {
 	return v->has_rule ? format_rule_origin(config, v->rule.line, buf, size) : NULL;
+}
+
+/* FILE:LINE, and port=... for a port rule: the RULE column. */
+static const char *rule_column(const struct source_view *v, const struct synlimit_config *config,
+			       char *buf, size_t size)
+{
+	size_t used;
+
+	if (!rule_origin(v, config, buf, size))
+		return "-";
+	used = strlen(buf);
+	if (v->ports[0])
+		snprintf(buf + used, size - used, " port=%s", v->ports);
+	return buf;
 }
 
 static const char *rule_text(const struct source_view *v, char *buf, size_t size)
@@ -65,6 +81,8 @@ static void print_source_json(struct json *j, const struct source_view *v,
 	json_string_field(j, "addr", addr_format(&v->addr, v->prefixlen, text, sizeof(text)));
 	json_string_field(j, "rule", rule_origin(v, config, origin, sizeof(origin)));
 	json_string_field(j, "limit", rule_text(v, limit, sizeof(limit)));
+	json_string_field(j, "ports", v->ports[0] ? v->ports : NULL); /* null: port-less */
+	json_bool_field(j, "ban", 0);
 	json_double_field(j, "rate", v->rate);
 	json_bool_field(j, "blocked", v->blocked);
 	if (v->in_blocked) {
@@ -76,9 +94,10 @@ static void print_source_json(struct json *j, const struct source_view *v,
 	json_object_end(j);
 }
 
-/* A list of sources as {"NAME":[...]}. */
+/* A list of sources as {"NAME":[...]}, bans first. */
 static void print_sources_json(const char *name, const struct source_view *views, size_t n,
-			       const struct synlimit_config *config)
+			       const struct ban_item *bans, size_t n_bans,
+			       const struct synlimit_config *config, __u64 now)
 {
 	struct json j;
 	size_t i;
@@ -87,6 +106,8 @@ static void print_sources_json(const char *name, const struct source_view *views
 	json_object_begin(&j);
 	json_key(&j, name);
 	json_array_begin(&j);
+	for (i = 0; i < n_bans; i++)
+		ban_blocked_json(&j, &bans[i], now);
 	for (i = 0; i < n; i++)
 		print_source_json(&j, &views[i], config);
 	json_array_end(&j);
@@ -97,13 +118,16 @@ static void print_sources_json(const char *name, const struct source_view *views
 /* ---- blocked ---- */
 
 static void print_blocked_plain(const struct source_view *views, size_t n,
+				const struct ban_item *bans, size_t n_bans,
 				const struct synlimit_config *config, __u64 now)
 {
-	char text[ADDR_TEXT_MAX], origin[300], limit[128], rate[48], since[32];
+	char text[ADDR_TEXT_MAX], origin[600], limit[128], rate[48], since[32];
 	size_t i;
 
 	printf("%-24s %-24s %-14s %10s %9s %10s  %s\n", "ADDRESS", "LIMIT", "RATE", "DROPS",
 	       "SINCE", "REMAINING", "RULE");
+	for (i = 0; i < n_bans; i++)
+		ban_blocked_line(&bans[i], now);
 	for (i = 0; i < n; i++) {
 		const struct source_view *v = &views[i];
 
@@ -114,10 +138,10 @@ static void print_blocked_plain(const struct source_view *views, size_t n,
 		       addr_format(&v->addr, v->prefixlen, text, sizeof(text)),
 		       or_dash(rule_text(v, limit, sizeof(limit))),
 		       format_rate(v, rate, sizeof(rate)), (unsigned long long)v->drops, since,
-		       v->remaining_s, or_dash(rule_origin(v, config, origin, sizeof(origin))));
+		       v->remaining_s, rule_column(v, config, origin, sizeof(origin)));
 	}
-	if (!n)
-		printf("(no source is blocked)\n");
+	if (!n && !n_bans)
+		printf("(no source is blocked or banned)\n");
 }
 
 /* Biggest offenders first. */
@@ -132,14 +156,18 @@ int report_blocked(const struct loaded *l, const struct report_options *opts)
 {
 	struct synlimit_config config;
 	struct source_view *views;
-	size_t n, i, shown = 0;
+	struct ban_item *bans = NULL;
+	size_t n, i, shown = 0, n_bans = 0;
 	__u64 now = mono_now_ns();
 	int err = config_read(l, &config);
 
 	if (!err)
+		err = bans_in_force(l->bans_fd, now, &bans, &n_bans);
+	if (!err)
 		err = source_views_load(l, 0, now, &views, &n);
 	if (err) {
 		pr_warn("cannot read the blocked table: %s\n", strerror(-err));
+		free(bans);
 		return err;
 	}
 	qsort(views, n, sizeof(*views), by_drops);
@@ -147,11 +175,13 @@ int report_blocked(const struct loaded *l, const struct report_options *opts)
 	for (i = 0; i < n; i++)
 		if (views[i].blocked)
 			views[shown++] = views[i];
+	/* bans first: they end only by time or unban */
 	if (opts->json)
-		print_sources_json("blocked", views, shown, &config);
+		print_sources_json("blocked", views, shown, bans, n_bans, &config, now);
 	else
-		print_blocked_plain(views, shown, &config, now);
+		print_blocked_plain(views, shown, bans, n_bans, &config, now);
 	free(views);
+	free(bans);
 	return 0;
 }
 
@@ -160,7 +190,7 @@ int report_blocked(const struct loaded *l, const struct report_options *opts)
 static void print_top_plain(const struct source_view *views, size_t n,
 			    const struct synlimit_config *config)
 {
-	char text[ADDR_TEXT_MAX], origin[300], rate[48];
+	char text[ADDR_TEXT_MAX], origin[600], rate[48];
 	size_t i;
 
 	printf("%-24s %-14s %-7s  %s\n", "ADDRESS", "RATE", "BLOCKED", "RULE");
@@ -168,7 +198,7 @@ static void print_top_plain(const struct source_view *views, size_t n,
 		printf("%-24s %-14s %-7s  %s\n",
 		       addr_format(&views[i].addr, views[i].prefixlen, text, sizeof(text)),
 		       format_rate(&views[i], rate, sizeof(rate)), views[i].blocked ? "yes" : "no",
-		       or_dash(rule_origin(&views[i], config, origin, sizeof(origin))));
+		       rule_column(&views[i], config, origin, sizeof(origin)));
 }
 
 /* Blocked first, then the highest rate. */
@@ -198,7 +228,7 @@ int report_top(const struct loaded *l, const struct report_options *opts)
 	qsort(views, n, sizeof(*views), by_rate);
 	shown = (size_t)opts->top_n < n ? (size_t)opts->top_n : n;
 	if (opts->json)
-		print_sources_json("top", views, shown, &config);
+		print_sources_json("top", views, shown, NULL, 0, &config, 0);
 	else
 		print_top_plain(views, shown, &config);
 	free(views);
@@ -207,13 +237,24 @@ int report_top(const struct loaded *l, const struct report_options *opts)
 
 /* ---- show ---- */
 
+/* One rule that decides for the address asked about, and its state there. */
 struct shown_source {
-	const char *text; /* the address as given */
 	struct source_view v;
 	struct source_key key; /* where its state would be */
 	int found;	       /* a state is stored */
-	int verified;	       /* by a cookie handshake, verified_age_ns ago */
+};
+
+#define SHOW_PORT_RULES 64
+
+struct shown {
+	const char *text; /* the address as given */
+	int verified;	  /* by a cookie handshake, verified_age_ns ago */
 	__u64 verified_age_ns;
+	int banned;
+	struct ban_item ban;
+	struct shown_source portless;
+	struct shown_source ports[SHOW_PORT_RULES]; /* v.ports says which */
+	size_t n_ports;
 };
 
 static const char *action_name(const struct source_view *v)
@@ -225,98 +266,176 @@ static const char *action_name(const struct source_view *v)
 					     : "limit";
 }
 
-static void print_show_json(const struct shown_source *s, const struct synlimit_config *config)
+static void print_rule_json(struct json *j, const struct shown_source *s,
+			    const struct synlimit_config *config)
 {
 	char origin[300], limit[128];
+
+	json_string_field(j, "action", action_name(&s->v));
+	json_string_field(j, "rule", rule_origin(&s->v, config, origin, sizeof(origin)));
+	json_string_field(j, "limit", rule_text(&s->v, limit, sizeof(limit)));
+	json_key(j, "state");
+	if (s->found)
+		print_source_json(j, &s->v, config);
+	else
+		json_null(j);
+}
+
+static void print_show_json(const struct shown *s, const struct synlimit_config *config, __u64 now)
+{
 	struct json j;
+	size_t i;
 
 	json_init(&j, stdout);
 	json_object_begin(&j);
 	json_string_field(&j, "addr", s->text);
-	json_string_field(&j, "action", action_name(&s->v));
-	json_string_field(&j, "rule", rule_origin(&s->v, config, origin, sizeof(origin)));
-	json_string_field(&j, "limit", rule_text(&s->v, limit, sizeof(limit)));
 	json_bool_field(&j, "verified", s->verified);
-	json_key(&j, "state");
-	if (s->found)
-		print_source_json(&j, &s->v, config);
+	json_key(&j, "ban"); /* null: not banned */
+	if (s->banned)
+		ban_blocked_json(&j, &s->ban, now);
 	else
 		json_null(&j);
+	print_rule_json(&j, &s->portless, config);
+	json_key(&j, "port_rules");
+	json_array_begin(&j);
+	for (i = 0; i < s->n_ports; i++) {
+		json_object_begin(&j);
+		json_string_field(&j, "ports", s->ports[i].v.ports);
+		print_rule_json(&j, &s->ports[i], config);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
 	json_object_end(&j);
 	json_end_line(&j);
 }
 
-static void print_show_plain(const struct shown_source *s, const struct synlimit_config *config)
+static void print_rule_plain(const struct shown_source *s, const struct synlimit_config *config,
+			     const char *in)
 {
 	const struct source_view *v = &s->v;
 	char origin[300], limit[128], text[ADDR_TEXT_MAX], rate[48];
+
+	if (!v->has_rule) {
+		printf("%srule     none: connection attempts pass\n", in);
+		return;
+	}
+	printf("%srule     %s  %s\n", in, rule_origin(v, config, origin, sizeof(origin)),
+	       rule_text(v, limit, sizeof(limit)));
+	if (v->rule.action != RULE_LIMIT)
+		return;
+	printf("%sstate    %s\n", in,
+	       addr_format(&s->key.addr, s->key.prefixlen, text, sizeof(text)));
+	if (!s->found) {
+		printf("%sseen     no (or evicted): its next attempt starts afresh\n", in);
+		return;
+	}
+	printf("%srate     %s\n", in, format_rate(v, rate, sizeof(rate)));
+	if (v->blocked)
+		printf("%sblocked  yes: %llu drops since %s, passes again in %.1fs\n", in,
+		       (unsigned long long)v->drops,
+		       format_mono_time(v->since_ns, text, sizeof(text)), v->remaining_s);
+	else
+		printf("%sblocked  no\n", in);
+}
+
+static void print_show_plain(const struct shown *s, const struct synlimit_config *config, __u64 now)
+{
+	size_t i;
 
 	printf("%s\n", s->text);
 	if (s->verified)
 		printf("  verified by a SYN cookie handshake %.0fs ago\n",
 		       (double)s->verified_age_ns / 1e9);
-	if (!v->has_rule) {
-		printf("  rule     none: connection attempts pass\n");
-		return;
+	if (s->banned) {
+		char left[48];
+
+		if (s->ban.ban.expires_ns)
+			snprintf(left, sizeof(left), "for %.1fs more",
+				 ban_remaining_s(&s->ban.ban, now));
+		printf("  banned   yes, %s%s%s: every connection attempt is dropped\n",
+		       s->ban.ban.expires_ns ? left : "until unban",
+		       s->ban.ban.reason[0] ? ", " : "", s->ban.ban.reason);
 	}
-	printf("  rule     %s  %s\n", rule_origin(v, config, origin, sizeof(origin)),
-	       rule_text(v, limit, sizeof(limit)));
-	if (v->rule.action != RULE_LIMIT)
-		return;
-	printf("  state    %s\n", addr_format(&s->key.addr, s->key.prefixlen, text, sizeof(text)));
-	if (!s->found) {
-		printf("  seen     no (or evicted): its next attempt starts afresh\n");
-		return;
+	/* a file with port rules: the port-less rule decides the other ports */
+	if (s->n_ports)
+		printf("  other ports:\n");
+	print_rule_plain(&s->portless, config, s->n_ports ? "    " : "  ");
+	for (i = 0; i < s->n_ports; i++) {
+		printf("  port %s:\n", s->ports[i].v.ports);
+		print_rule_plain(&s->ports[i], config, "    ");
 	}
-	printf("  rate     %s\n", format_rate(v, rate, sizeof(rate)));
-	if (v->blocked)
-		printf("  blocked  yes: %llu drops since %s, passes again in %.1fs\n",
-		       (unsigned long long)v->drops,
-		       format_mono_time(v->since_ns, text, sizeof(text)), v->remaining_s);
-	else
-		printf("  blocked  no\n");
+}
+
+/* s->v's rule is set: addr's state under it, kept under scope. */
+static void find_state(const struct loaded *l, const union synlimit_addr *addr, __u16 scope,
+		       struct shown_source *s, __u64 now)
+{
+	struct blocked_state blk = { 0 };
+
+	if (!s->v.has_rule || s->v.rule.action != RULE_LIMIT)
+		return;
+	addr_mask(addr, s->v.rule.per_prefix, &s->key.addr);
+	s->key.prefixlen = s->v.rule.per_prefix;
+	s->key.scope = scope;
+	s->v.addr = s->key.addr;
+	s->v.prefixlen = s->key.prefixlen;
+	if (!bpf_map_lookup_elem(l->blocked_fd, &s->key, &blk))
+		s->found = s->v.in_blocked = 1;
+	else if (!bpf_map_lookup_elem(l->sources_fd, &s->key, &blk.state))
+		s->found = 1;
+	if (s->found)
+		source_view_compute(&s->v, &blk, now);
 }
 
 int report_show(const struct loaded *l, const struct report_options *opts)
 {
-	const char *text = opts->addr;
+	struct port_decision decisions[SHOW_PORT_RULES];
 	struct synlimit_config config;
-	struct shown_source s = { .text = text };
-	struct blocked_state blk = { 0 };
+	struct port_rules pr = { 0 };
+	struct shown *s = calloc(1, sizeof(*s));
 	union synlimit_addr addr;
 	unsigned int prefix;
 	const char *why = NULL;
+	__u64 now = mono_now_ns();
 	char via[32];
 	int table, err;
+	size_t i;
 
-	if (addr_parse(text, &addr, &prefix, &why) || prefix != 128) {
-		pr_warn("show: '%s' is not an address: %s\n", text, why ? why : "a network");
-		return -EINVAL;
-	}
-	err = config_read(l, &config);
+	if (!s)
+		return -ENOMEM;
+	s->text = opts->addr;
+	err = addr_parse(s->text, &addr, &prefix, &why) || prefix != 128 ? -EINVAL : 0;
 	if (err)
+		pr_warn("show: '%s' is not an address: %s\n", s->text, why ? why : "a network");
+	if (!err)
+		err = config_read(l, &config);
+	if (!err)
+		err = port_rules_load(l->tables_fd, l->port_tables_fd, &pr);
+	if (err) {
+		free(s);
 		return err;
+	}
+	s->banned = ban_find(l->bans_fd, &addr, now, &s->ban);
 	table = limit_table_live(l->tables_fd);
-	s.v.has_rule = source_rule_live(table, &addr, &s.v.rule);
+	s->portless.v.has_rule = source_rule_live(table, &addr, &s->portless.v.rule);
 	if (table >= 0)
 		close(table);
-	s.verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr,
-					mono_now_ns(), &s.verified_age_ns) == 1;
-	if (s.v.has_rule && s.v.rule.action == RULE_LIMIT) {
-		addr_mask(&addr, s.v.rule.per_prefix, &s.key.addr);
-		s.key.prefixlen = s.v.rule.per_prefix;
-		s.v.addr = s.key.addr;
-		s.v.prefixlen = s.key.prefixlen;
-		if (!bpf_map_lookup_elem(l->blocked_fd, &s.key, &blk))
-			s.found = s.v.in_blocked = 1;
-		else if (!bpf_map_lookup_elem(l->sources_fd, &s.key, &blk.state))
-			s.found = 1;
-		if (s.found)
-			source_view_compute(&s.v, &blk, mono_now_ns());
+	s->verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr, now,
+					 &s->verified_age_ns) == 1;
+	find_state(l, &addr, 0, &s->portless, now);
+	s->n_ports = port_rules_for_addr(&pr, &addr, decisions, SHOW_PORT_RULES);
+	for (i = 0; i < s->n_ports; i++) {
+		s->ports[i].v.has_rule = 1;
+		s->ports[i].v.rule = decisions[i].rule;
+		find_state(l, &addr, decisions[i].rule.scope, &s->ports[i], now);
+		snprintf(s->ports[i].v.ports, sizeof(s->ports[i].v.ports), "%s",
+			 decisions[i].ports);
 	}
 	if (opts->json)
-		print_show_json(&s, &config);
+		print_show_json(s, &config, now);
 	else
-		print_show_plain(&s, &config);
+		print_show_plain(s, &config, now);
+	port_rules_free(&pr);
+	free(s);
 	return 0;
 }

@@ -31,6 +31,7 @@ static void print_stats_json(const struct counters *s)
 	json_u64_field(&j, "limit", s->c[STAT_SYN_DROP_LIMIT]);
 	json_u64_field(&j, "block", s->c[STAT_SYN_DROP_BLOCK]);
 	json_u64_field(&j, "deny", s->c[STAT_SYN_DROP_DENY]);
+	json_u64_field(&j, "ban", s->c[STAT_SYN_DROP_BAN]);
 	json_u64_field(&j, "malformed", s->sum.malformed);
 	json_u64_field(&j, "syn_ack_cap", s->c[STAT_SYN_COOKIE_CAPPED]);
 	json_object_end(&j);
@@ -60,10 +61,12 @@ static void print_stats_plain(const struct counters *s)
 		printf("%-22s %llu (SYN-ACKs with a cookie; %llu more dropped by the cap)\n",
 		       "answered", (unsigned long long)s->sum.answered,
 		       (unsigned long long)s->c[STAT_SYN_COOKIE_CAPPED]);
-	printf("%-22s %llu (limit %llu, block %llu, deny %llu, malformed %llu)\n", "dropped",
-	       (unsigned long long)s->sum.dropped, (unsigned long long)s->c[STAT_SYN_DROP_LIMIT],
+	printf("%-22s %llu (limit %llu, block %llu, deny %llu, ban %llu, malformed %llu)\n",
+	       "dropped", (unsigned long long)s->sum.dropped,
+	       (unsigned long long)s->c[STAT_SYN_DROP_LIMIT],
 	       (unsigned long long)s->c[STAT_SYN_DROP_BLOCK],
-	       (unsigned long long)s->c[STAT_SYN_DROP_DENY], (unsigned long long)s->sum.malformed);
+	       (unsigned long long)s->c[STAT_SYN_DROP_DENY],
+	       (unsigned long long)s->c[STAT_SYN_DROP_BAN], (unsigned long long)s->sum.malformed);
 	printf("%-22s %llu\n", "would_drop (dry-run)",
 	       (unsigned long long)s->c[STAT_SYN_WOULD_DROP]);
 	printf("%-22s sources %llu, blocked %llu\n", "evictions",

@@ -119,7 +119,10 @@ char *format_rule(const struct rule *rule, char *buf, size_t size)
 	int used;
 
 	if (rule->action != RULE_LIMIT) {
-		snprintf(buf, size, "%s%s", rule->action == RULE_ALLOW ? "allow" : "deny",
+		snprintf(buf, size, "%s%s",
+			 rule->action == RULE_ALLOW  ? "allow"
+			 : rule->action == RULE_DENY ? "deny"
+						     : "none",
 			 rule->flags & RULE_F_DRY_RUN ? " dry-run" : "");
 		return buf;
 	}

@@ -21,6 +21,7 @@ struct source_view {
 	double rate;	/* ewma: rate now, per period; NAN for bucket or none */
 	__u64 drops, since_ns;
 	double remaining_s; /* until an attempt passes again, to the millisecond */
+	char ports[256];    /* a port rule's ports ("25,465,587"), "" for a port-less rule */
 };
 
 /* Fill rate, blocked, drops, since_ns and remaining_s of *v (whose rule,

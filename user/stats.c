@@ -31,6 +31,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_SYN_DROP_DENY] = "syn_dropped_deny",
 	[STAT_SYN_DROP_LIMIT] = "syn_dropped_limit",
 	[STAT_SYN_DROP_BLOCK] = "syn_dropped_block",
+	[STAT_SYN_DROP_BAN] = "syn_dropped_ban",
 	[STAT_SYN_NO_STATE] = "syn_untracked",
 	[STAT_SYN_COOKIE_SENT] = "syn_cookie_sent",
 	[STAT_SYN_COOKIE_CAPPED] = "syn_cookie_capped",
@@ -97,7 +98,7 @@ void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum)
 	sum->syn = c[STAT_SYN];
 	sum->answered = c[STAT_SYN_COOKIE_SENT];
 	sum->dropped = sum->malformed + c[STAT_SYN_DROP_DENY] + c[STAT_SYN_DROP_LIMIT] +
-		       c[STAT_SYN_DROP_BLOCK] + c[STAT_SYN_COOKIE_CAPPED];
+		       c[STAT_SYN_DROP_BLOCK] + c[STAT_SYN_DROP_BAN] + c[STAT_SYN_COOKIE_CAPPED];
 }
 
 __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries)

@@ -6,10 +6,12 @@
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "limit_table.h"
+#include "port_rules.h"
 #include "table_dump.h"
 
 int table_dump(int fd, size_t key_size, size_t value_size, struct table_dump *out)
@@ -87,7 +89,25 @@ int source_rule_live(int table_fd, const union synlimit_addr *addr, struct rule 
 {
 	struct rule_key key = { .prefixlen = 128, .addr = *addr };
 
-	return table_fd >= 0 && !bpf_map_lookup_elem(table_fd, &key, rule);
+	return table_fd >= 0 && !bpf_map_lookup_elem(table_fd, &key, rule) &&
+	       rule->action != RULE_NONE;
+}
+
+/* The rule a state was kept under: a port rule by its scope, else the
+ * port-less rule. */
+static int state_rule(int table_fd, const struct port_rules *pr, const struct source_key *key,
+		      struct source_view *v)
+{
+	struct port_decision d;
+
+	v->ports[0] = '\0';
+	if (!key->scope)
+		return source_rule_live(table_fd, &key->addr, &v->rule);
+	if (!port_rules_of_scope(pr, &key->addr, key->scope, &d))
+		return 0;
+	v->rule = d.rule;
+	snprintf(v->ports, sizeof(v->ports), "%s", d.ports);
+	return 1;
 }
 
 static int cmp_source_key(const void *a, const void *b)
@@ -100,14 +120,17 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 {
 	struct table_dump blocked = { 0 }, sources = { 0 };
 	struct source_key *sorted_blocked = NULL;
+	struct port_rules pr = { 0 };
 	struct source_view *views;
 	size_t i, k = 0;
 	int table = limit_table_live(l->tables_fd), err;
 
 	*out = NULL;
 	*n = 0;
-	err = table_dump(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state),
-			 &blocked);
+	err = port_rules_load(l->tables_fd, l->port_tables_fd, &pr);
+	if (!err)
+		err = table_dump(l->blocked_fd, sizeof(struct source_key),
+				 sizeof(struct blocked_state), &blocked);
 	if (!err && with_sources)
 		err = table_dump(l->sources_fd, sizeof(struct source_key),
 				 sizeof(struct source_state), &sources);
@@ -144,7 +167,7 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 		v->addr = key->addr;
 		v->prefixlen = key->prefixlen;
 		v->in_blocked = in_blocked;
-		v->has_rule = source_rule_live(table, &key->addr, &v->rule);
+		v->has_rule = state_rule(table, &pr, key, v);
 		source_view_compute(v, &blk, now);
 		k++;
 	}
@@ -152,6 +175,7 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 	*n = k;
 out:
 	free(sorted_blocked);
+	port_rules_free(&pr);
 	if (table >= 0)
 		close(table);
 	table_dump_free(&blocked);

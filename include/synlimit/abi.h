@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 3
+#define SYNLIMIT_ABI_VERSION 4
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -20,6 +20,10 @@
 
 /* Most rules one limit table holds (a no-prealloc trie: no cost unused). */
 #define SYNLIMIT_MAX_RULES (1U << 21)
+
+/* Most port-rule keys (one per rule and port) and most bans. */
+#define SYNLIMIT_MAX_PORT_KEYS (1U << 21)
+#define SYNLIMIT_MAX_BANS      (1U << 20)
 
 /* Striped locks that serialise updates of one source's state across CPUs
  * (an LRU hash value cannot hold a bpf_spin_lock). Power of two. */
@@ -58,6 +62,7 @@ enum synlimit_stat {
 	STAT_SYN_DROP_DENY,	/* deny rule: drop */
 	STAT_SYN_DROP_LIMIT,	/* over the limit: drop */
 	STAT_SYN_DROP_BLOCK,	/* inside a block=DURATION: drop */
+	STAT_SYN_DROP_BAN,	/* banned source (synlimit ban): drop */
 	STAT_SYN_NO_STATE,	/* could not track the source: pass */
 	STAT_SYN_COOKIE_SENT,	/* unverified source: answered with a SYN cookie (XDP_TX) */
 	STAT_SYN_COOKIE_CAPPED, /* unverified source, SYN-ACK cap reached: drop */
@@ -109,6 +114,7 @@ enum rule_action {
 	RULE_LIMIT = 0,
 	RULE_ALLOW = 1,
 	RULE_DENY = 2,
+	RULE_NONE = 3, /* no port-less rule here; only carries port_table */
 };
 
 enum rule_algo {
@@ -135,6 +141,10 @@ struct rule {
 	__u32 line;	  /* line in the limits file, for reports */
 	__u32 shape;	  /* algo and period: state of another shape restarts */
 	__u32 generation; /* of the table holding it: events carry it (config.generation) */
+	__u16 scope;	  /* port rule: its port set's id, kept in the state key */
+	__u8 port_table;  /* port-less rule: 0, or the port_tables slot + 1 */
+	__u8 pad;
+	__u32 pad1;
 	union synlimit_addr per_mask; /* source & per_mask = state key */
 	__u64 period_ns;
 	__u64 block_ns; /* block=DURATION, 0 if none */
@@ -162,6 +172,28 @@ struct source_key {
 	__u16 scope;
 };
 _Static_assert(sizeof(struct source_key) == 20, "state key: 16-byte address, prefix, scope");
+
+/* Key of a port-rule table (LPM trie): the destination port, then the
+ * address. prefixlen = 32 + the address prefix: port and pad always match
+ * whole, so one table holds every port's rules. */
+struct port_rule_key {
+	__u32 prefixlen;
+	__be16 port; /* network byte order, as in the TCP header */
+	__u16 pad;
+	union synlimit_addr addr;
+};
+_Static_assert(sizeof(struct port_rule_key) == 24, "LPM key: prefixlen then 20 bytes");
+
+/* A ban (synlimit ban): every SYN from the prefix is dropped until
+ * expires_ns, checked by the data path against its own clock. */
+#define SYNLIMIT_BAN_REASON_MAX 80
+struct ban {
+	__u64 expires_ns; /* CLOCK_MONOTONIC; 0: until unban */
+	__u64 created;	  /* CLOCK_REALTIME seconds, for reports */
+	__u32 prefixlen;  /* the key's: an expired ban yields to shorter ones */
+	__u32 pad;
+	char reason[SYNLIMIT_BAN_REASON_MAX];
+};
 
 /*
  * What the limiter remembers of a source, 24 bytes. The limit is not in

@@ -127,6 +127,28 @@ static void row_new_sources(const char *name, int prog_fd, const struct packet *
 	free(sl);
 }
 
+/* Two programs alternating on the same packet, ROUNDS rounds: what b costs
+ * over a, with the drift of a shared machine in both. */
+static void row_ab(const char *name, int prog_a, int prog_b, const struct packet *p)
+{
+	double a_ns[ROUNDS], b_ns[ROUNDS], diff[ROUNDS];
+	__u32 repeat = quick ? 10000 : 2000000;
+	struct stat3 a, b, d;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		a_ns[i] = run_ns(prog_a, p, repeat);
+		b_ns[i] = run_ns(prog_b, p, repeat);
+		diff[i] = b_ns[i] - a_ns[i];
+	}
+	a = summarize(a_ns, ROUNDS);
+	b = summarize(b_ns, ROUNDS);
+	d = summarize(diff, ROUNDS);
+	printf("| %s | %.1f | %.1f | **%.1f** (%.1f .. %.1f) |\n", name, a.median, b.median,
+	       d.median, d.min, d.max);
+	fflush(stdout);
+}
+
 static struct synlimit_bpf *load(__u32 max_sources)
 {
 	struct synlimit_bpf *skel = synlimit_bpf__open();
@@ -189,6 +211,32 @@ static int load_rules(struct synlimit_bpf *skel, __u64 default_milli, __u64 peri
 				   .per_prefix = 128 };
 
 	return load_rules_with(skel, &spec, n, v6_rules, table_fd_out);
+}
+
+/* A limit for everything, and one rule for 198.18.0.0/16 (where the
+ * measured sources are) naming port (the packets go to port 25); port 0:
+ * the same rule without a port. */
+static int load_port_rules(struct synlimit_bpf *skel, __u16 port)
+{
+	static struct port_range range;
+	struct limit_spec spec = { .action = RULE_LIMIT,
+				   .limit_milli = 1000000000000ULL,
+				   .period_ns = NSEC_PER_SEC,
+				   .per_prefix = 128 };
+	struct limit_entry e[2] = { { .key = { .prefixlen = 0 } } };
+	const char *err;
+
+	range.lo = range.hi = port;
+	rule_compile(&spec, &e[0].rule, &err);
+	rule_compile(&spec, &e[1].rule, &err);
+	e[1].rule.scope = 1;
+	e[1].key.prefixlen = 96 + 16;
+	e[1].key.addr.u32[2] = htonl(0xffff);
+	e[1].key.addr.u32[3] = htonl(0xc6120000);
+	e[1].ports = port ? &range : NULL;
+	e[1].n_ports = port ? 1 : 0;
+	return limit_table_install(bpf_map__fd(skel->maps.limit_tables),
+				   bpf_map__fd(skel->maps.port_tables), e, 2);
 }
 
 static long memlock_of(int fd)
@@ -354,6 +402,8 @@ static int parts_rows(const struct packet *syn4)
 	row_same_packet("bpf_ktime_get_coarse_ns()", part_fd(parts, "part_clock_coarse"), syn4);
 	row_same_packet("state table lookup (LRU hash, 20-byte key, hit)",
 			part_fd(parts, "part_lookup"), syn4);
+	row_same_packet("bans trie lookup, no bans (every SYN's ban check)",
+			part_fd(parts, "part_ban_lookup"), syn4);
 	row_same_packet("bpf_spin_lock + unlock (uncontended)", part_fd(parts, "part_lock"), syn4);
 	row_same_packet("atomic add to the rate (an attempt at the state's instant)",
 			part_fd(parts, "part_atomic"), syn4);
@@ -433,6 +483,20 @@ int main(int argc, char **argv)
 		if (i == 0)
 			target_ns[1] = last_overhead;
 	}
+	load_port_rules(skel, 80);
+	row_same_packet("IPv4 SYN, known source, a port rule for another port", prog_fd, &syn4);
+	load_port_rules(skel, 25);
+	row_same_packet("IPv4 SYN, known source under its port's own rule", prog_fd, &syn4);
+	{
+		struct ban forever = { .prefixlen = 128 };
+		struct rule_key key = { .prefixlen = 128 };
+
+		key.addr.u32[2] = htonl(0xffff);
+		key.addr.u32[3] = htonl(0xc6120001); /* syn4's source */
+		bpf_map_update_elem(bpf_map__fd(skel->maps.bans), &key, &forever, BPF_ANY);
+		row_same_packet("IPv4 SYN, banned source", prog_fd, &syn4);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.bans), &key);
+	}
 	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, quick ? 1000 : 1000000, 1, NULL);
 	row_same_packet(quick ? "IPv6 SYN, known source under its limit, 1000 IPv6 rules"
 			      : "IPv6 SYN, known source under its limit, 1000000 IPv6 rules",
@@ -494,6 +558,32 @@ int main(int argc, char **argv)
 	row_new_sources("IPv6 SYN, new source, table full and evicting (65536 entries)", prog_fd,
 			fresh, n_fresh);
 	target_ns[2] = last_overhead;
+
+	/* ---- port rules against the same rule without a port ---- */
+	printf("\n## Port rules\n\nThree programs with one rule each for the measured source "
+	       "(198.18.0.0/16 and a `*` limit): without a port (A), naming another port than the "
+	       "SYN's (B), naming the SYN's port (C); run alternately, %d rounds, median (min .. "
+	       "max) of the difference in ns.\n\n",
+	       ROUNDS);
+	printf("| case | A ns | B or C ns | difference ns |\n|---|---|---|---|\n");
+	{
+		struct synlimit_bpf *ab[3] = { load(65536), load(65536), load(65536) };
+		__u16 ports[3] = { 0, 80, 25 };
+
+		for (i = 0; i < 3; i++)
+			if (!ab[i] || load_port_rules(ab[i], ports[i])) {
+				fprintf(stderr, "bench_prog: cannot load the port rule tables\n");
+				return 1;
+			}
+		row_ab("file with port rules, none for the SYN's port (B - A)",
+		       bpf_program__fd(ab[0]->progs.synlimit_xdp),
+		       bpf_program__fd(ab[1]->progs.synlimit_xdp), &syn4);
+		row_ab("SYN under its port's own rule (C - A)",
+		       bpf_program__fd(ab[0]->progs.synlimit_xdp),
+		       bpf_program__fd(ab[2]->progs.synlimit_xdp), &syn4);
+		for (i = 0; i < 3; i++)
+			synlimit_bpf__destroy(ab[i]);
+	}
 
 	if (parts_rows(&syn4))
 		return 1;

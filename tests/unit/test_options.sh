@@ -54,7 +54,7 @@ expect "too many arguments" 2 "^Usage: synlimit check FILE" check "$limits" "$li
 expect "attach --help lists its options with defaults" 0 \
 	"^  --xdp-mode auto|native|generic .*(default auto)" attach --help
 expect "check --mode leaky, options before the command" 0 \
-	"exim-proxy-limits.limits: 6 rules, no errors, 2 warnings" --mode leaky --period 1h check "$limits"
+	"exim-proxy-limits.limits: 6 rules, no errors, 3 warnings" --mode leaky --period 1h check "$limits"
 expect "check -v prints rules as compiled with --mode leaky" 0 \
 	"exim-proxy-limits.limits:[0-9]*: .* 50/1h leaky" -v check "$limits" --period 1h --mode leaky
 expect "status with nothing pinned" 0 "not attached (nothing pinned in $nopin)" status

@@ -164,9 +164,10 @@ static void test_counters(void)
 		     (STAT_MALFORMED_DROP_FIRST + 1 + STAT_MALFORMED_DROP_LAST + 1) *
 			 (STAT_MALFORMED_DROP_LAST - STAT_MALFORMED_DROP_FIRST + 1) / 2,
 		     sum.malformed);
-	CHECK_EQ_U64("dropped: malformed plus deny, limit, block and SYN-ACK cap drops",
+	CHECK_EQ_U64("dropped: malformed plus deny, limit, block, ban and SYN-ACK cap drops",
 		     sum.malformed + STAT_SYN_DROP_DENY + 1 + STAT_SYN_DROP_LIMIT + 1 +
-			 STAT_SYN_DROP_BLOCK + 1 + STAT_SYN_COOKIE_CAPPED + 1,
+			 STAT_SYN_DROP_BLOCK + 1 + STAT_SYN_DROP_BAN + 1 + STAT_SYN_COOKIE_CAPPED +
+			 1,
 		     sum.dropped);
 	CHECK_EQ_U64("answered: the SYNs answered with a cookie", STAT_SYN_COOKIE_SENT + 1,
 		     sum.answered);

@@ -426,8 +426,7 @@ static __always_inline enum synlimit_stat limit_syn(struct synlimit_stats *st,
 	return limit_source(st, rule, &key, clock_now(rule_clock_coarse(rule)));
 }
 
-SEC("xdp")
-int synlimit_xdp(struct xdp_md *ctx)
+static __always_inline int decide(struct xdp_md *ctx)
 {
 	enum synlimit_stat class, outcome;
 	union synlimit_addr src;
@@ -445,6 +444,36 @@ int synlimit_xdp(struct xdp_md *ctx)
 	outcome = limit_syn(st, &src);
 	count(st, outcome);
 	return outcome_drops(outcome) ? XDP_DROP : XDP_PASS;
+}
+
+/* Totals of the interface the packet came in on. More interfaces than
+ * slots: the extra ones are counted only in the global stats. */
+static __always_inline void count_iface(__u32 ifindex, int verdict)
+{
+	struct iface_stats *is = bpf_map_lookup_elem(&iface_stats, &ifindex);
+
+	if (!is) {
+		struct iface_stats zero = {};
+
+		bpf_map_update_elem(&iface_stats, &ifindex, &zero, BPF_NOEXIST);
+		is = bpf_map_lookup_elem(&iface_stats, &ifindex);
+		if (!is)
+			return;
+	}
+	is->packets++;
+	if (verdict == XDP_DROP)
+		is->dropped++;
+	else
+		is->passed++;
+}
+
+SEC("xdp")
+int synlimit_xdp(struct xdp_md *ctx)
+{
+	int verdict = decide(ctx);
+
+	count_iface(ctx->ingress_ifindex, verdict);
+	return verdict;
 }
 
 char LICENSE[] SEC("license") = "GPL";

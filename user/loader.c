@@ -21,7 +21,7 @@
 /* The maps pinned by name (the skeleton's .rodata is the program's own). */
 static const char *const pinned_maps[] = {
 	"stats",  "limit_tables", "sources",	 "blocked_sources", "lock_stripes",
-	"events", "event_budget", "fixed_clock", "config",
+	"events", "event_budget", "fixed_clock", "config",	    "iface_stats",
 };
 #define PROG_PIN "prog"
 
@@ -73,6 +73,7 @@ void loader_close(struct loaded *l)
 	close_fd(&l->blocked_fd);
 	close_fd(&l->events_fd);
 	close_fd(&l->config_fd);
+	close_fd(&l->iface_stats_fd);
 }
 
 static int get_pinned(const char *dir, const char *name, int read_only)
@@ -126,7 +127,7 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
-	out->blocked_fd = out->events_fd = out->config_fd = -1;
+	out->blocked_fd = out->events_fd = out->config_fd = out->iface_stats_fd = -1;
 	snprintf(out->pin_dir, sizeof(out->pin_dir), "%s", pin_dir);
 
 	out->config_fd = get_pinned(pin_dir, "config", read_only);
@@ -152,11 +153,13 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 	out->sources_fd = get_pinned(pin_dir, "sources", read_only);
 	out->blocked_fd = get_pinned(pin_dir, "blocked_sources", read_only);
 	out->events_fd = get_pinned(pin_dir, "events", read_only);
+	out->iface_stats_fd = get_pinned(pin_dir, "iface_stats", read_only);
 	out->prog_fd = get_pinned(pin_dir, PROG_PIN, 0);
 	if (out->stats_fd < 0 || out->tables_fd < 0 || out->sources_fd < 0 || out->blocked_fd < 0 ||
-	    out->events_fd < 0 || out->prog_fd < 0) {
+	    out->events_fd < 0 || out->iface_stats_fd < 0 || out->prog_fd < 0) {
 		int errs[] = { out->stats_fd,	out->tables_fd, out->sources_fd,
-			       out->blocked_fd, out->events_fd, out->prog_fd };
+			       out->blocked_fd, out->events_fd, out->iface_stats_fd,
+			       out->prog_fd };
 		size_t i;
 
 		for (i = 0, err = -ENOENT; i < ARRAY_SIZE(errs); i++)

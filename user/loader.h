@@ -23,6 +23,7 @@ struct loaded {
 	int blocked_fd;
 	int events_fd;
 	int config_fd;
+	int iface_stats_fd;
 };
 
 struct load_options {

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 1
+#define SYNLIMIT_ABI_VERSION 2
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -75,6 +75,15 @@ enum synlimit_stat {
 /* The malformed classes whose packets are dropped (README "Classification"). */
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
 #define STAT_MALFORMED_DROP_LAST  STAT_BAD_FLAGS
+
+/* Per-interface totals (by ingress ifindex): what each interface the
+ * program is attached to saw, and the verdicts. packets = passed + dropped. */
+#define SYNLIMIT_MAX_IFACES 256
+struct iface_stats {
+	__u64 packets;
+	__u64 passed;
+	__u64 dropped;
+};
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit
  * member: 4-byte alignment keeps the address right after rule_key's
@@ -212,7 +221,7 @@ struct synlimit_config {
 	__u64 reloads;
 	__u64 bare_period_ns; /* --period for bare numbers */
 	__u32 flags;	      /* CONFIG_F_* */
-	__u32 pad;
+	__u32 reload_errors;  /* reloads refused: the file had errors */
 	char limits_path[SYNLIMIT_PATH_MAX];
 };
 

@@ -18,10 +18,12 @@
 #include <unistd.h>
 #include "addr.h"
 #include "clock.h"
+#include "control.h"
 #include "limit_table.h"
 #include "limits_file.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "replay.h"
 #include "report.h"
@@ -147,6 +149,13 @@ static const struct opt_def report_options[] = {
 	OPT_JSON(struct report_options),
 	{},
 };
+static const struct opt_def stats_options[] = {
+	OPT_JSON(struct report_options),
+	OPTION("prometheus", 0, OPT_FLAG, struct report_options, prometheus, NULL,
+	       "the metrics in the Prometheus text format (node-exporter's textfile collector)",
+	       .set_to = 1),
+	{},
+};
 static const struct opt_def top_options[] = {
 	OPT_JSON(struct report_options),
 	OPTION(NULL, 'n', OPT_U32, struct report_options, top_n, "N", "how many sources", .min = 1,
@@ -232,156 +241,49 @@ static int open_pinned(int read_only, struct loaded *l)
 	return err ? EXIT_RUNTIME : 0;
 }
 
-static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run,
-		       struct limits *limits)
+/* ---- attach, detach, reload, check ---- */
+
+static int exit_status(int err)
 {
-	struct limits_options lo = {
-		.period_ns = period_ns,
-		.leaky = leaky,
-		.dry_run = dry_run,
+	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
+}
+
+/* attach's options (and run's, which has them all) as a request. */
+static void attach_request_init(const struct attach_opts *o, unsigned int given,
+				const struct invocation *in, struct attach_request *req)
+{
+	*req = (struct attach_request){
+		.pin_dir = g.pin_dir,
+		.limits = o->limits,
+		.ifaces = in->argv,
+		.n_ifaces = in->argc,
+		.xdp_mode = (enum xdp_mode)o->xdp_mode,
+		.compile_set = !!(given & (OPT_BIT(ATTACH_DRY_RUN) | OPT_BIT(ATTACH_PERIOD) |
+					   OPT_BIT(ATTACH_MODE))),
+		.dry_run = o->dry_run,
+		.leaky = o->leaky,
+		.period_ns = o->period_ns,
+		.sizes_set =
+		    !!(given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))),
+		.max_sources = o->max_sources,
+		.max_blocked = o->max_blocked,
 		.diag = stderr,
 	};
-	int err = limits_load(path, &lo, limits);
-
-	if (err == -ENOMEM)
-		pr_warn("%s: out of memory\n", path);
-	else if (err && limits->errors)
-		pr_warn("%s: %d error%s, nothing changed\n", path, limits->errors,
-			limits->errors == 1 ? "" : "s");
-	return err;
 }
-
-/* Install a parsed file as the live table and record it in the config. */
-static int install_limits(const struct loaded *l, const char *path, const struct limits *limits,
-			  struct synlimit_config *config)
-{
-	char *real = realpath(path, NULL);
-	int table = limit_table_create(limits->entries, limits->count), err;
-
-	if (table < 0) {
-		pr_warn("cannot create the limit table: %s\n", strerror(-table));
-		free(real);
-		return table;
-	}
-	err = limit_table_swap(l->tables_fd, table);
-	close(table);
-	if (err) {
-		pr_warn("cannot swap in the new limit table: %s\n", strerror(-err));
-		free(real);
-		return err;
-	}
-	snprintf(config->limits_path, sizeof(config->limits_path), "%s", real ? real : path);
-	free(real);
-	config->rule_count = (__u32)limits->count;
-	config->loaded_at = (__u64)time(NULL);
-	err = config_write(l, config);
-	if (err)
-		pr_warn("the new limits are live, but recording them failed: %s\n", strerror(-err));
-	return err;
-}
-
-/* ---- attach, detach, reload, check ---- */
 
 static int cmd_attach(const struct invocation *in)
 {
-	const struct attach_opts *o = in->opts;
-	int argc = in->argc;
-	char **argv = in->argv;
-	struct load_options lo = { .max_sources = o->max_sources, .max_blocked = o->max_blocked };
-	struct synlimit_config config;
-	struct limits limits = { 0 };
+	struct attach_request req;
 	struct loaded l;
-	int attached[64] = { 0 }, created = 0, i, err, rc = EXIT_RUNTIME;
+	int adopted, err;
 
-	if (argc > 64) {
-		pr_warn("attach: at most 64 interfaces at once\n");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < argc; i++)
-		if (!if_nametoindex(argv[i])) {
-			pr_warn("%s: no such interface\n", argv[i]);
-			return EXIT_USAGE;
-		}
+	attach_request_init(in->opts, in->given, in, &req);
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
-	if (o->limits && load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, &limits))
-		return EXIT_USAGE;
-	if (limits.warnings)
-		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
-			limits.warnings == 1 ? "" : "s");
-	if (loader_ensure_bpffs(g.pin_dir))
-		goto out;
-
-	err = loader_open(g.pin_dir, 0, &l);
-	if (err == -ENOENT) {
-		err = loader_create(g.pin_dir, &lo, &l);
-		if (err == -EEXIST) /* another controller was quicker: use its load */
-			err = loader_open(g.pin_dir, 0, &l);
-		else
-			created = !err;
-	}
-	if (err) {
-		if (err != -EPROTO)
-			pr_warn("cannot load or open %s: %s\n", g.pin_dir, strerror(-err));
-		goto out;
-	}
-	if (config_read(&l, &config))
-		goto close;
-	if (created) {
-		config.bare_period_ns = o->period_ns;
-		config.flags =
-		    (o->dry_run ? CONFIG_F_DRY_RUN : 0) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	} else if (in->given &
-		   (OPT_BIT(ATTACH_DRY_RUN) | OPT_BIT(ATTACH_PERIOD) | OPT_BIT(ATTACH_MODE))) {
-		if (!o->limits) {
-			pr_warn(
-			    "attach: already loaded; --dry-run, --period and --mode strict|leaky "
-			    "change how limits are compiled: give --limits FILE too, or use "
-			    "reload\n");
-			rc = EXIT_USAGE;
-			goto close;
-		}
-		config.bare_period_ns = o->period_ns;
-		config.flags =
-		    (o->dry_run ? CONFIG_F_DRY_RUN : 0) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	} else if (in->given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))) {
-		pr_warn("attach: already loaded with its table sizes; --max-sources and "
-			"--max-blocked apply to a first attach (detach --all to change them)\n");
-	}
-	/* limits first, so they are in force the moment a packet arrives */
-	if (o->limits) {
-		if (install_limits(&l, o->limits, &limits, &config))
-			goto rollback;
-		pr_info("%s: %zu rules loaded\n", o->limits, limits.count);
-	} else if (created) {
-		config_write(&l, &config);
-		pr_info("no limits loaded: connection attempts pass until synlimit reload FILE\n");
-	}
-	for (i = 0; i < argc; i++) {
-		err = xdp_attach(&l, argv[i], (enum xdp_mode)o->xdp_mode);
-		if (err < 0)
-			goto rollback;
-		attached[i] = err == 0;
-		pr_info("%s: %s\n", argv[i], err ? "already attached" : "attached");
-	}
-	rc = 0;
-	goto close;
-rollback:
-	/* all or nothing: undo what this command attached */
-	for (i = 0; i < argc; i++)
-		if (attached[i])
-			xdp_detach(g.pin_dir, if_nametoindex(argv[i]));
-	if (created) {
-		struct xdp_iface any[1];
-
-		if (xdp_list(g.pin_dir, any, 1) == 0)
-			loader_unpin(g.pin_dir);
-	}
-close:
-	loader_close(&l);
-out:
-	limits_free(&limits);
-	return rc;
+	err = control_attach(&req, &l, &adopted);
+	if (!err)
+		loader_close(&l);
+	return exit_status(err);
 }
 
 static int cmd_detach(const struct invocation *in)
@@ -446,38 +348,20 @@ static int cmd_detach(const struct invocation *in)
 static int cmd_reload(const struct invocation *in)
 {
 	const struct bare_opts *o = in->opts;
-	const char *path = in->argv[0];
-	struct synlimit_config config;
-	struct limits limits = { 0 };
 	struct loaded l;
-	int rc = EXIT_RUNTIME;
+	size_t rules;
+	int err;
 
 	if (need_caps("reload", 0))
 		return EXIT_RUNTIME;
 	if (open_pinned(0, &l))
 		return EXIT_RUNTIME;
-	if (config_read(&l, &config))
-		goto close;
 	/* bare numbers keep the period and mode they were attached with */
-	if (in->given & OPT_BIT(BARE_PERIOD))
-		config.bare_period_ns = o->period_ns;
-	if (in->given & OPT_BIT(BARE_MODE))
-		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	if (load_limits(path, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
-			!!(config.flags & CONFIG_F_DRY_RUN), &limits)) {
-		rc = EXIT_USAGE;
-		goto close;
-	}
-	config.reloads++;
-	if (!install_limits(&l, path, &limits, &config)) {
-		pr_info("%s: %zu rules loaded%s\n", path, limits.count,
-			limits.warnings ? " (see the warnings above)" : "");
-		rc = 0;
-	}
-	limits_free(&limits);
-close:
+	err =
+	    control_reload(&l, in->argv[0], in->given & OPT_BIT(BARE_PERIOD) ? &o->period_ns : NULL,
+			   in->given & OPT_BIT(BARE_MODE) ? o->leaky : -1, stderr, &rules);
 	loader_close(&l);
-	return rc;
+	return exit_status(err);
 }
 
 static int cmd_check(const struct invocation *in)
@@ -487,7 +371,7 @@ static int cmd_check(const struct invocation *in)
 	struct limits limits = { 0 };
 	size_t i;
 
-	if (load_limits(path, o->period_ns, o->leaky, 0, &limits))
+	if (control_compile(path, o->period_ns, o->leaky, 0, stderr, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
@@ -526,6 +410,27 @@ static int cmd_read(const struct invocation *in)
 	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
+static int cmd_stats(const struct invocation *in)
+{
+	const struct report_options *o = in->opts;
+	struct loaded l;
+	int err;
+
+	if (o->json && o->prometheus) {
+		pr_warn("stats: --json or --prometheus, not both\n");
+		return EXIT_USAGE;
+	}
+	if (!o->prometheus)
+		return cmd_read(in);
+	if (open_pinned(1, &l))
+		return EXIT_RUNTIME;
+	err = metrics_render(&l, SYNLIMIT_VERSION, stdout);
+	if (err)
+		pr_warn("cannot read the counters: %s\n", strerror(-err));
+	loader_close(&l);
+	return exit_status(err);
+}
+
 static int cmd_replay(const struct invocation *in)
 {
 	const struct replay_opts *o = in->opts;
@@ -536,7 +441,7 @@ static int cmd_replay(const struct invocation *in)
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
 	}
-	if (load_limits(o->limits, o->period_ns, o->leaky, 0, &limits))
+	if (control_compile(o->limits, o->period_ns, o->leaky, 0, stderr, &limits))
 		return EXIT_USAGE;
 	if (need_caps("replay", 0)) {
 		limits_free(&limits);
@@ -579,9 +484,11 @@ static const struct command commands[] = {
 	{ "status", cmd_status, 0, 0, OPTIONS(report_options, report_defaults),
 	  .usage = "status [--json]",
 	  .help = "Interfaces and modes, program, limits file and its load time, totals." },
-	{ "stats", READS(report_stats, 1, 0, 0), OPTIONS(report_options, report_defaults),
-	  .usage = "stats [--json]",
-	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions." },
+	{ "stats", cmd_stats, 0, 0, .report = report_stats, .read_only = 1,
+	  OPTIONS(stats_options, report_defaults), .usage = "stats [--json | --prometheus]",
+	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions,\n"
+		  "and per interface. --prometheus: the agent's metrics as text, for\n"
+		  "node-exporter's textfile collector." },
 	{ "blocked", READS(report_blocked, 1, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "blocked [--json]",
 	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE, limit, rate,\n"

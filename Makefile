@@ -34,7 +34,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages: building, testing, the demo.
-DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
+DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev \
+	libmicrohttpd-dev libsystemd-dev
 DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux
 # The sanitizer and libFuzzer runtimes of the clang in use (its major version).
 DEPS_CLANG_RT = libclang-rt-$$($(CLANG) -dumpversion | cut -d. -f1)-dev
@@ -44,7 +45,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	-Iinclude $(BPF_SYS_INC)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
-LDLIBS  := -lbpf -lelf -lz -lpcap -lm
+LDLIBS  := -lbpf -lelf -lz -lpcap -lm -lmicrohttpd -lsystemd -lpthread
 
 ABI_HDRS  := $(wildcard include/synlimit/*.h)
 BPF_SRCS  := bpf/synlimit.bpf.c $(wildcard bpf/*.h)
@@ -79,6 +80,8 @@ command -v $(LLVM_STRIP) >/dev/null || missing="$$missing llvm"; \
 [ -f /usr/include/libelf.h ] || missing="$$missing libelf-dev"; \
 [ -f /usr/include/zlib.h ] || missing="$$missing zlib1g-dev"; \
 [ -f /usr/include/pcap/pcap.h ] || missing="$$missing libpcap-dev"; \
+[ -f /usr/include/microhttpd.h ] || missing="$$missing libmicrohttpd-dev"; \
+[ -f /usr/include/systemd/sd-daemon.h ] || missing="$$missing libsystemd-dev"; \
 if [ -n "$$missing" ]; then \
 	echo "synlimit: missing build dependencies:$$missing"; \
 	echo "  install them with: make deps (as root), or apt-get install$$missing"; \

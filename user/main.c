@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "addr.h"
+#include "agent.h"
 #include "clock.h"
 #include "control.h"
 #include "limit_table.h"
@@ -87,6 +88,7 @@ static const struct opt_value xdp_modes[] = {
 
 #define BARE_PERIOD_DEFAULT (5 * NSEC_PER_SEC)
 
+/* attach, and run: attach's options and the agent's own */
 struct attach_opts {
 	const char *limits;
 	int xdp_mode; /* enum xdp_mode */
@@ -94,6 +96,9 @@ struct attach_opts {
 	__u64 period_ns;
 	int dry_run;
 	__u32 max_sources, max_blocked; /* 0: the program's own sizes */
+	const char *metrics;		/* run only, as the next two */
+	int log_format;			/* enum log_format */
+	int detach_on_exit;
 };
 enum {
 	ATTACH_LIMITS,
@@ -103,20 +108,46 @@ enum {
 	ATTACH_DRY_RUN,
 	ATTACH_MAX_SOURCES,
 	ATTACH_MAX_BLOCKED,
+	RUN_METRICS,
+	RUN_LOG_FORMAT,
+	RUN_DETACH_ON_EXIT,
 };
 static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
-						    .period_ns = BARE_PERIOD_DEFAULT };
+						    .period_ns = BARE_PERIOD_DEFAULT,
+						    .log_format = LOG_FORMAT_AUTO };
+#define ATTACH_OPTIONS                                                                             \
+	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),                                          \
+	[ATTACH_XDP_MODE] =                                                                        \
+	    OPTION("xdp-mode", 0, OPT_ENUM, struct attach_opts, xdp_mode, NULL,                    \
+		   "auto: native where the driver has it, else generic", .values = xdp_modes),     \
+	[ATTACH_MODE] = OPT_BARE_MODE(struct attach_opts),                                         \
+	[ATTACH_PERIOD] = OPT_BARE_PERIOD(struct attach_opts),                                     \
+	[ATTACH_DRY_RUN] = OPTION("dry-run", 0, OPT_FLAG, struct attach_opts, dry_run, NULL,       \
+				  "count what would be dropped, drop nothing", .set_to = 1),       \
+	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),           \
+	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked)
 static const struct opt_def attach_options[] = {
-	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),
-	[ATTACH_XDP_MODE] =
-	    OPTION("xdp-mode", 0, OPT_ENUM, struct attach_opts, xdp_mode, NULL,
-		   "auto: native where the driver has it, else generic", .values = xdp_modes),
-	[ATTACH_MODE] = OPT_BARE_MODE(struct attach_opts),
-	[ATTACH_PERIOD] = OPT_BARE_PERIOD(struct attach_opts),
-	[ATTACH_DRY_RUN] = OPTION("dry-run", 0, OPT_FLAG, struct attach_opts, dry_run, NULL,
-				  "count what would be dropped, drop nothing", .set_to = 1),
-	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),
-	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),
+	ATTACH_OPTIONS,
+	{},
+};
+static const struct opt_value log_formats[] = {
+	{ "text", LOG_FORMAT_TEXT },
+	{ "json", LOG_FORMAT_JSON },
+	{ "journal", LOG_FORMAT_JOURNAL },
+	{},
+};
+static const struct opt_def run_options[] = {
+	ATTACH_OPTIONS,
+	[RUN_METRICS] = OPTION("metrics", 0, OPT_STRING, struct attach_opts, metrics, "ADDR:PORT",
+			       "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR "
+			       "defaults to 127.0.0.1)"),
+	[RUN_LOG_FORMAT] = OPTION("log-format", 0, OPT_ENUM, struct attach_opts, log_format, NULL,
+				  "the log: default the journal under systemd, else text on "
+				  "stderr",
+				  .values = log_formats),
+	[RUN_DETACH_ON_EXIT] =
+	    OPTION("detach-on-exit", 0, OPT_FLAG, struct attach_opts, detach_on_exit, NULL,
+		   "on SIGTERM detach, instead of leaving the data path attached", .set_to = 1),
 	{},
 };
 
@@ -431,6 +462,35 @@ static int cmd_stats(const struct invocation *in)
 	return exit_status(err);
 }
 
+static int cmd_run(const struct invocation *in)
+{
+	const struct attach_opts *o = in->opts;
+	struct metrics_listen listen;
+	struct agent_options ao = {
+		.log_format = (enum log_format)o->log_format,
+		.detach_on_exit = o->detach_on_exit,
+		.version = SYNLIMIT_VERSION,
+	};
+
+	if (!o->limits) {
+		pr_warn("run: --limits FILE is required\n");
+		return EXIT_USAGE;
+	}
+	if (o->metrics) {
+		if (metrics_listen_parse(o->metrics, &listen)) {
+			pr_warn("--metrics takes ADDR:PORT, [IPV6]:PORT or PORT (1 to 65535), not "
+				"'%s'\n",
+				o->metrics);
+			return EXIT_USAGE;
+		}
+		ao.metrics = &listen;
+	}
+	attach_request_init(o, in->given, in, &ao.attach);
+	if (need_caps("run", 1))
+		return EXIT_RUNTIME;
+	return exit_status(agent_run(&ao));
+}
+
 static int cmd_replay(const struct invocation *in)
 {
 	const struct replay_opts *o = in->opts;
@@ -469,6 +529,18 @@ static const struct command commands[] = {
 		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
 		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
 		  "sizes apply to the first attach." },
+	{ "run", cmd_run, 1, 64, OPTIONS(run_options, attach_defaults),
+	  .usage = "run IFACE... --limits FILE [--xdp-mode auto|native|generic] [--dry-run]\n"
+		   "       [--period DURATION] [--mode strict|leaky]\n"
+		   "       [--max-sources N] [--max-blocked N] [--metrics ADDR:PORT]\n"
+		   "       [--log-format text|json|journal] [--detach-on-exit]",
+	  .help = "The agent, for systemd (Type=notify): attach as attach does (same options),\n"
+		  "or adopt what is attached already, then stay: reload FILE on SIGHUP and when\n"
+		  "it changes (a file with errors is logged and the limits in force stay), log\n"
+		  "every block and unblock event, serve Prometheus metrics, report to systemd\n"
+		  "with sd_notify. The log goes to the journal under systemd, else to stderr,\n"
+		  "one line each. SIGTERM ends it with status 0 and leaves the data path\n"
+		  "attached, unless --detach-on-exit." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },

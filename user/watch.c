@@ -2,15 +2,13 @@
 /* synlimit watch: each block and unblock event as a text line or a JSON line. */
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-#include "addr.h"
-#include "clock.h"
+#include "event.h"
 #include "json.h"
 #include "log.h"
 #include "report.h"
@@ -24,39 +22,25 @@ struct watcher {
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct watcher *w = ctx;
-	const struct synlimit_event *ev = data;
 	struct synlimit_config config = { 0 };
-	char when[32], addr[ADDR_TEXT_MAX], origin[300];
-	const char *type;
+	struct event_view v;
 
-	if (size < sizeof(*ev))
+	if (size < sizeof(struct synlimit_event))
 		return 0;
 	config_read(w->l, &config); /* a reload may have changed the path */
-	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
-	format_mono_time(ev->time_ns, when, sizeof(when));
-	addr_format(&ev->addr, ev->prefixlen, addr, sizeof(addr));
-	format_rule_origin(&config, ev->line, origin, sizeof(origin));
+	event_view_init(&v, data, &config);
 	if (w->json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_object_begin(&j);
-		json_string_field(&j, "time", when);
-		json_string_field(&j, "event", type);
-		json_string_field(&j, "addr", addr);
-		json_string_field(&j, "rule", origin);
-		json_double_field(&j, "rate", ev->rate_q16 ? (double)ev->rate_q16 / 65536 : NAN);
-		json_u64_field(&j, "drops", ev->drops);
-		json_bool_field(&j, "dry_run", ev->dry_run);
+		event_json_fields(&j, &v);
 		json_object_end(&j);
 		json_end_line(&j);
 	} else {
-		printf("%s %-7s %-24s rule %s", when, type, addr, origin);
-		if (ev->rate_q16)
-			printf(" rate %.2f", (double)ev->rate_q16 / 65536);
-		if (ev->type == EVENT_UNBLOCK)
-			printf(" drops %llu", (unsigned long long)ev->drops);
-		printf("%s\n", ev->dry_run ? " (dry-run)" : "");
+		printf("%s ", v.when);
+		event_text(stdout, &v);
+		printf("\n");
 		fflush(stdout);
 	}
 	return 0;

@@ -23,6 +23,7 @@
 #include "agent.h"
 #include "log.h"
 #include "stats.h"
+#include "util.h"
 
 /* Editors write in steps (create, write, rename): reload once it settles. */
 #define SETTLE_MS	  150
@@ -90,9 +91,10 @@ static void reload(struct agent *a, const char *why)
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)now.tv_sec * 1000000ULL +
-		       (unsigned long long)now.tv_nsec / 1000);
+	sd_notifyf(
+	    0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    ((unsigned long long)now.tv_sec * NSEC_PER_SEC + (unsigned long long)now.tv_nsec) /
+		1000);
 	pr_info("reloading %s (%s)\n", path, why);
 	err = control_reload(&a->l, path, NULL, -1, a->diag, &rules);
 	fflush(a->diag);
@@ -108,9 +110,10 @@ static void reload(struct agent *a, const char *why)
 static int arm(int timer_fd, __u64 first_ms, __u64 period_ms)
 {
 	struct itimerspec t = {
-		.it_value = { .tv_sec = first_ms / 1000, .tv_nsec = (first_ms % 1000) * 1000000 },
+		.it_value = { .tv_sec = first_ms / 1000,
+			      .tv_nsec = (first_ms % 1000) * NSEC_PER_MSEC },
 		.it_interval = { .tv_sec = period_ms / 1000,
-				 .tv_nsec = (period_ms % 1000) * 1000000 },
+				 .tv_nsec = (period_ms % 1000) * NSEC_PER_MSEC },
 	};
 
 	return timerfd_settime(timer_fd, 0, &t, NULL) ? -errno : 0;

@@ -144,15 +144,17 @@ delivered=$(($(sent_of "$WORK/flood2") - ($(xmit_lost) - lost0)))
 expect_eq "after SIGKILL of the agent, every SYN of the flood that reached s0 is dropped" \
 	"$delivered" "$(($(counter syn_dropped_limit) - dropped0))"
 
-# agent 2 logs to a journal socket: /run/systemd in a private mount namespace
+# agent 2 runs as under systemd: JOURNAL_STREAM names its stderr, so it logs
+# to the journal's socket (/run/systemd in a private mount namespace)
 start_sink "$WORK/notify2.sock" "$WORK/notify2.log"
 ip netns exec "$NS_S" sh -c '
 	mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/journal || exit 1
 	python3 "$1" /run/systemd/journal/socket "$2/journal.log" &
 	echo $! >"$2/journal.pid"
 	while [ ! -S /run/systemd/journal/socket ]; do sleep 0.05; done
-	exec env NOTIFY_SOCKET="$2/notify2.sock" "$3" --pin-dir "$4" run s0 --limits "$5" \
-		--log-format journal' sh "$SINK" "$WORK" "$SYNLIMIT" "$PIN" "$LIMITS" \
+	# as systemd says that stderr is the journal: the device and inode of the stream
+	exec env NOTIFY_SOCKET="$2/notify2.sock" JOURNAL_STREAM="$(stat -c %d:%i "$2/agent2.stderr")" \
+		"$3" --pin-dir "$4" run s0 --limits "$5"' sh "$SINK" "$WORK" "$SYNLIMIT" "$PIN" "$LIMITS" \
 	2>"$WORK/agent2.stderr" &
 agent=$!
 BG_PIDS="$BG_PIDS $agent"
@@ -187,6 +189,8 @@ expect_eq "journal: the event's rate is a number" "yes" \
 kill -TERM "$agent"
 wait "$agent"
 expect_eq "SIGTERM: the agent exits 0" "0" "$?"
+expect_eq "under JOURNAL_STREAM nothing went to stderr, all to the journal" "" \
+	"$(cat "$WORK/agent2.stderr")"
 expect_eq "... after STOPPING=1" "1" "$(notified "$WORK/notify2.log" STOPPING=1)"
 expect_eq "... and s0 stays attached" "true" "$(sl --json status | json .attached)"
 

@@ -194,7 +194,9 @@ expect_eq "under JOURNAL_STREAM nothing went to stderr, all to the journal" "" \
 expect_eq "... after STOPPING=1" "1" "$(notified "$WORK/notify2.log" STOPPING=1)"
 expect_eq "... and s0 stays attached" "true" "$(sl --json status | json .attached)"
 
-# ---- agent 3: JSON log, --detach-on-exit ----
+# ---- agent 3: JSON log, an unblock event, --detach-on-exit ----
+# 2/1s leaky: a fast burst passes 2; a second later the rate is below 2
+printf '*                5/5s strict\n198.18.9.0/24    2/1s leaky\n' | save_as_editor
 ip netns exec "$NS_S" "$SYNLIMIT" --pin-dir "$PIN" run s0 --limits "$LIMITS" \
 	--log-format json --detach-on-exit 2>"$WORK/agent3.log" &
 agent=$!
@@ -202,6 +204,18 @@ BG_PIDS="$BG_PIDS $agent"
 wait_ms 5000 in_log "$WORK/agent3.log" "adopted"
 expect_eq "--log-format json: one JSON object a line" "info" \
 	"$(head -n 1 "$WORK/agent3.log" | json .level)"
+lost0=$(xmit_lost)
+flood --src 198.18.9.1 --dst 198.18.0.2 -n 20 >"$WORK/flood3" 2>&1
+delivered=$(($(sent_of "$WORK/flood3") - ($(xmit_lost) - lost0)))
+sleep 1.2
+flood --src 198.18.9.1 --dst 198.18.0.2 -n 1 >/dev/null 2>&1
+wait_ms 2000 in_log "$WORK/agent3.log" '"event":"unblock"'
+grep '"event":"unblock"' "$WORK/agent3.log" | head -n 1 >"$WORK/unblock.json"
+expect_eq "the unblock event is logged (JSON) for 198.18.9.1" "198.18.9.1" \
+	"$(json .addr <"$WORK/unblock.json")"
+expect_eq "... with its rule" "$LIMITS:2" "$(json .rule <"$WORK/unblock.json")"
+expect_eq "... and the drops of the episode (delivered $delivered, 2 passed)" \
+	"$((delivered - 2))" "$(json .drops <"$WORK/unblock.json")"
 kill -TERM "$agent"
 wait "$agent"
 expect_eq "--detach-on-exit: SIGTERM exits 0" "0" "$?"

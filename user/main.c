@@ -2,8 +2,9 @@
 /*
  * synlimit: the option tables of every command (options.h), the command
  * table, dispatch, and the commands that change the data path (attach,
- * detach, reload) or only read a file (check). The read-only commands
- * render in report_*.c and watch.c.
+ * detach, reload: the work of attach and reload is in control.c, shared
+ * with the agent that run starts, agent.c) or only read a file (check).
+ * The read-only commands render in report_*.c and watch.c.
  * Exit status: 0 success, 1 runtime failure, 2 bad usage or invalid input.
  */
 #include <errno.h>

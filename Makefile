@@ -61,12 +61,12 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
 # exp_table.h is generated data: not formatted
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
-	include/synlimit/abi.h include/synlimit/rate.h
+	include/synlimit/abi.h include/synlimit/rate.h include/synlimit/cookie.h
 
 # host unit tests: one program per tests/unit/*.c, no BPF, no root
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 TEST_BINS := $(UNIT_TESTS) $(BUILD)/tests/test_classify $(BUILD)/tests/test_limiter \
-	$(BUILD)/tests/test_replay
+	$(BUILD)/tests/test_replay $(BUILD)/tests/test_syncookie
 
 .PHONY: all test demo bench check format fuzz deps clean install uninstall deb
 .DELETE_ON_ERROR:
@@ -110,13 +110,41 @@ $(BUILD)/synlimit.skel.h: $(BUILD)/synlimit.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name synlimit_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/user
+# Cookie mode's TC ingress program: its own object, loaded only when wanted.
+$(BUILD)/syncookie_tc.bpf.o: bpf/syncookie_tc.bpf.c $(wildcard bpf/*.h) $(ABI_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(BUILD)/syncookie_tc.skel.h: $(BUILD)/syncookie_tc.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name syncookie_tc_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(BUILD)/syncookie_tc.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/synlimit: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# synlimit under ASan and UBSan, for one pass of the command tests
+# (tests/e2e/test_sanitized.sh); any finding aborts the command. Built with
+# $(CLANG), whose sanitizer runtime DEPS_CLANG_RT installs.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+SAN_OBJS  := $(patsubst user/%.c,$(BUILD)/san/user/%.o,$(USER_SRCS))
+
+$(BUILD)/san/user:
+	$(Q)mkdir -p $@
+
+$(BUILD)/san/user/%.o: user/%.c $(BUILD)/synlimit.skel.h $(ABI_HDRS) $(USER_HDRS) | $(BUILD)/san/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/san/synlimit: $(SAN_OBJS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
 # Bare XDP_PASS / XDP_DROP programs: a foreign program for the tests, the
 # baseline for the benchmarks.
@@ -157,6 +185,12 @@ $(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/pr
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
 		-lpthread -o $@
 
+$(BUILD)/tests/test_syncookie: tests/prog/test_syncookie.c tests/prog/pkt.c tests/prog/pkt.h \
+		tests/lib/check.h $(BUILD)/synlimit.skel.h $(BUILD)/syncookie_tc.skel.h $(LIB_OBJS) \
+		| $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
+
 # synlimit replay on captures the test writes.
 $(BUILD)/tests/test_replay: tests/prog/test_replay.c tests/prog/classify_cases.h tests/prog/pkt.c \
 		tests/prog/pkt.h tests/lib/check.h $(BUILD)/synlimit $(LIB_OBJS) | $(BUILD)/tests
@@ -184,7 +218,7 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
 		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog \
-		$(BUILD)/bench_parts.bpf.o
+		$(BUILD)/bench_parts.bpf.o $(BUILD)/san/synlimit
 	$(Q)TESTS="$(TESTS)" sh tests/run.sh
 
 bench: deps
@@ -194,7 +228,7 @@ bench: deps
 	$(Q)cat $(BUILD)/bench/report.md
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o
 	$(Q)sh tests/e2e/demo.sh
 
 # A long fuzzing run (FUZZ_SECONDS, default 600) outside make test.

@@ -100,6 +100,11 @@ static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end
 	return classify_tcp(l3 + hdr_len, l3 + tot_len, data_end);
 }
 
+static __always_inline int is_v4mapped(const union synlimit_addr *a)
+{
+	return !a->u32[0] && !a->u32[1] && a->u32[2] == bpf_htonl(0xffff);
+}
+
 /*
  * IPv6: walk at most SYNLIMIT_MAX_IPV6_EXT extension headers. A chain that
  * is still going after that could hide a SYN, so it is dropped.
@@ -108,6 +113,7 @@ static __always_inline enum synlimit_stat classify_ipv6(void *l3, void *data_end
 							union synlimit_addr *src)
 {
 	struct ipv6hdr *ip6 = l3;
+	enum synlimit_stat class;
 	void *l3_end, *cur;
 	__u8 nexthdr;
 	int i;
@@ -155,7 +161,13 @@ static __always_inline enum synlimit_stat classify_ipv6(void *l3, void *data_end
 	if (nexthdr != IPPROTO_TCP)
 		return STAT_BAD_EXT_DEPTH;
 	__builtin_memcpy(src, &ip6->saddr, sizeof(*src));
-	return classify_tcp(cur, l3_end, data_end);
+	class = classify_tcp(cur, l3_end, data_end);
+	/* ::ffff:a.b.c.d is where IPv4 sources live in our address space: an
+	 * IPv6 SYN from there would share (and could get blocked) a real IPv4
+	 * host's state. The kernel refuses such SYNs too (tcp_v6_conn_request). */
+	if (class == STAT_SYN && is_v4mapped(src))
+		return STAT_BAD_V4MAPPED;
+	return class;
 }
 
 /* Ethernet, then up to SYNLIMIT_MAX_VLAN_TAGS 802.1Q/802.1ad tags, then IP. */

@@ -11,28 +11,12 @@
 #include "synlimit/rate.h"
 #include "maps.h"
 #include "parse.h"
+#include "clock.h"
+#include "syncookie.h"
 
 /* Load-time settings (set through the skeleton before load). */
-const volatile __u8 cfg_fixed_clock = 0;	       /* tests and replay supply the time */
 const volatile __u64 cfg_event_interval_ns = 10000000; /* 100 events/s per CPU */
 const volatile __u64 cfg_event_burst = 64;
-
-/*
- * The one place the program reads the time. With cfg_fixed_clock unset the
- * verifier sees a constant and removes the map read from the program.
- * coarse: the time of the last tick (CLOCK_MONOTONIC_COARSE, a few ns where
- * the exact clock costs about 30), for rules where a tick does not matter.
- */
-static __always_inline __u64 clock_now(int coarse)
-{
-	if (cfg_fixed_clock) {
-		__u32 zero = 0;
-		__u64 *now = bpf_map_lookup_elem(&fixed_clock, &zero);
-
-		return now ? *now : 0;
-	}
-	return coarse ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
-}
 
 /*
  * An ewma rule with a period of a second or more reads the coarse clock: a
@@ -59,7 +43,8 @@ static __always_inline int class_drops(enum synlimit_stat class)
 
 static __always_inline int outcome_drops(enum synlimit_stat outcome)
 {
-	return outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BLOCK;
+	return (outcome >= STAT_SYN_DROP_DENY && outcome <= STAT_SYN_DROP_BLOCK) ||
+	       outcome == STAT_SYN_COOKIE_CAPPED;
 }
 
 /* A drop under a dry-run rule is counted and the packet passes. */
@@ -126,6 +111,8 @@ static __always_inline void emit_event(struct synlimit_stats *st, __u8 type,
 	ev->line = rule->line;
 	ev->rate_q16 = rule->algo == ALGO_EWMA ? blk->state.value : 0;
 	ev->drops = blk->drops;
+	ev->generation = rule->generation;
+	ev->pad2 = 0;
 	bpf_ringbuf_submit(ev, 0);
 	count(st, STAT_EVENTS_SENT);
 }
@@ -398,14 +385,16 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 }
 
 /* The rule for src (longest prefix), then what it says. */
-static __always_inline enum synlimit_stat limit_syn(struct synlimit_stats *st,
+static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
 						    const union synlimit_addr *src)
 {
+	enum synlimit_stat cookie;
 	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
 	struct source_key key = {};
 	struct rule *rule;
 	__u32 zero = 0;
 	void *table;
+	__u64 now;
 
 	table = bpf_map_lookup_elem(&limit_tables, &zero);
 	if (!table)
@@ -423,7 +412,11 @@ static __always_inline enum synlimit_stat limit_syn(struct synlimit_stats *st,
 	key.addr.u32[2] = src->u32[2] & rule->per_mask.u32[2];
 	key.addr.u32[3] = src->u32[3] & rule->per_mask.u32[3];
 	key.prefixlen = rule->per_prefix;
-	return limit_source(st, rule, &key, clock_now(rule_clock_coarse(rule)));
+	now = clock_now(rule_clock_coarse(rule));
+	cookie = syncookie_syn(ctx, st, rule, src, &key, now);
+	if (cookie)
+		return cookie;
+	return limit_source(st, rule, &key, now);
 }
 
 static __always_inline int decide(struct xdp_md *ctx)
@@ -441,8 +434,10 @@ static __always_inline int decide(struct xdp_md *ctx)
 	if (class != STAT_SYN)
 		return class_drops(class) ? XDP_DROP : XDP_PASS;
 
-	outcome = limit_syn(st, &src);
+	outcome = limit_syn(ctx, st, &src);
 	count(st, outcome);
+	if (outcome == STAT_SYN_COOKIE_SENT)
+		return XDP_TX;
 	return outcome_drops(outcome) ? XDP_DROP : XDP_PASS;
 }
 

@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -24,6 +26,7 @@
 #include "log.h"
 #include "stats.h"
 #include "util.h"
+#include "watch.h"
 
 /* Editors write in steps (create, write, rename): reload once it settles. */
 #define SETTLE_MS	  150
@@ -36,6 +39,7 @@ struct agent {
 	struct ring_buffer *events;
 	struct metrics_server *metrics;
 	int signal_fd, inotify_fd, settle_fd, status_fd;
+	int consumer; /* the lock that makes the agent the ring buffer's one consumer */
 	/* the file as named and, behind a symlink, the file it points to */
 	char names[2][NAME_MAX + 1];
 	char last_status[256];
@@ -49,7 +53,10 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct synlimit_event))
 		return 0;
-	config_read(&a->l, &config); /* the path of the file loaded now */
+	/* the path of the file loaded now, read whole, not mid-reload */
+	flock(a->l.dir.fd, LOCK_SH);
+	config_read(&a->l, &config);
+	flock(a->l.dir.fd, LOCK_UN);
 	event_view_init(&v, data, &config);
 	agent_log_event(&v);
 	return 0;
@@ -66,7 +73,9 @@ static void update_status(struct agent *a, const char *prefix)
 	size_t len = 0;
 	int i;
 
+	flock(a->l.dir.fd, LOCK_SH);
 	config_read(&a->l, &config);
+	flock(a->l.dir.fd, LOCK_UN);
 	stats_snapshot_read(&a->l, &s);
 	len += snprintf(status + len, sizeof(status) - len, "%sprotecting", prefix ? prefix : "");
 	for (i = 0; i < req->n_ifaces && len < sizeof(status); i++)
@@ -96,7 +105,10 @@ static void reload(struct agent *a, const char *why)
 	    ((unsigned long long)now.tv_sec * NSEC_PER_SEC + (unsigned long long)now.tv_nsec) /
 		1000);
 	pr_info("reloading %s (%s)\n", path, why);
-	err = control_reload(&a->l, path, NULL, -1, a->diag, &rules);
+	/* a read-modify-write of the data path: exclusive, as reload's */
+	flock(a->l.dir.fd, LOCK_EX);
+	err = control_reload(&a->l, path, NULL, -1, a->o->attach.allow_empty, a->diag, &rules);
+	flock(a->l.dir.fd, LOCK_UN);
 	fflush(a->diag);
 	if (err == -EINVAL)
 		pr_warn("%s: not loaded; the limits in force stay\n", path);
@@ -244,20 +256,29 @@ static int loop(struct agent *a)
 	}
 }
 
-static void detach_named(const struct attach_request *req)
+/* --detach-on-exit: cookies and XDP off the named interfaces, under the
+ * pin directory's exclusive lock; the pins go with the last interface. */
+static void detach_named(struct agent *a)
 {
+	const struct attach_request *req = &a->o->attach;
 	struct xdp_iface any[1];
+	char via[32];
 	int i, err;
 
+	flock(a->l.dir.fd, LOCK_EX);
 	for (i = 0; i < req->n_ifaces; i++) {
-		err = xdp_detach(req->pin_dir, if_nametoindex(req->ifaces[i]));
+		__u32 ifindex = if_nametoindex(req->ifaces[i]);
+
+		syncookie_detach(pin_dir_fd_path(&a->l.dir, via, sizeof(via)), ifindex);
+		err = xdp_detach(&a->l.dir, ifindex);
 		if (err)
 			pr_warn("%s: cannot detach: %s\n", req->ifaces[i], strerror(-err));
 		else
 			pr_info("%s: detached\n", req->ifaces[i]);
 	}
-	if (xdp_list(req->pin_dir, any, 1) == 0 && loader_unpin(req->pin_dir))
+	if (xdp_list(&a->l.dir, any, 1) == 0 && loader_unpin(&a->l.dir))
 		pr_warn("cannot remove %s\n", req->pin_dir);
+	flock(a->l.dir.fd, LOCK_UN);
 }
 
 static void close_fd(int fd)
@@ -269,7 +290,12 @@ static void close_fd(int fd)
 int agent_run(const struct agent_options *o)
 {
 	struct agent a = {
-		.o = o, .signal_fd = -1, .inotify_fd = -1, .settle_fd = -1, .status_fd = -1
+		.o = o,
+		.signal_fd = -1,
+		.inotify_fd = -1,
+		.settle_fd = -1,
+		.status_fd = -1,
+		.consumer = -1,
 	};
 	struct attach_request req = o->attach;
 	sigset_t signals;
@@ -298,6 +324,16 @@ int agent_run(const struct agent_options *o)
 	}
 	if (adopted)
 		pr_info("adopted the data path attached before\n");
+	/* the one consumer of the events, as watch is */
+	a.consumer = watch_consumer_lock(&a.l);
+	if (a.consumer < 0) {
+		err = a.consumer;
+		sd_notifyf(0, "STATUS=another synlimit consumes the events");
+		goto out;
+	}
+	/* control_attach held the pin directory's lock exclusively: other
+	 * commands run while the agent stays; it locks again for each change */
+	pin_dir_unlock(&a.l.dir);
 	err = open_fds(&a, &signals);
 	if (err)
 		goto out;
@@ -315,7 +351,7 @@ int agent_run(const struct agent_options *o)
 	sd_notify(0, "STOPPING=1");
 	ring_buffer__consume(a.events); /* the events that came in meanwhile */
 	if (o->detach_on_exit)
-		detach_named(&req);
+		detach_named(&a);
 	else
 		pr_info("the data path stays attached (protection outlives the agent)\n");
 out:
@@ -325,6 +361,7 @@ out:
 	close_fd(a.inotify_fd);
 	close_fd(a.settle_fd);
 	close_fd(a.status_fd);
+	close_fd(a.consumer);
 	loader_close(&a.l);
 out_diag:
 	fclose(a.diag);

@@ -9,13 +9,14 @@
 #include "limit_table.h"
 #include "log.h"
 
-int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, FILE *diag,
-		    struct limits *limits)
+int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
+		    FILE *diag, struct limits *limits)
 {
 	struct limits_options lo = {
 		.period_ns = period_ns,
 		.leaky = leaky,
 		.dry_run = dry_run,
+		.allow_empty = allow_empty,
 		.diag = diag,
 	};
 	int err = limits_load(path, &lo, limits);
@@ -28,13 +29,21 @@ int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, F
 	return err == -ENOMEM ? err : err ? -EINVAL : 0;
 }
 
-/* Install a compiled file as the live table and record it in the config. */
-static int install_limits(const struct loaded *l, const char *path, const struct limits *limits,
+/* Install a compiled file as the live table and record it in the config,
+ * under the pin directory's lock. Its rules carry the table's generation,
+ * and so do the events they cause, so that an event is never labelled with
+ * another table's FILE:LINE. */
+static int install_limits(const struct loaded *l, const char *path, struct limits *limits,
 			  struct synlimit_config *config)
 {
+	__u32 generation = config->generation + 1;
 	char *real = realpath(path, NULL);
-	int table = limit_table_create(limits->entries, limits->count), err;
+	size_t i;
+	int table, err;
 
+	for (i = 0; i < limits->count; i++)
+		limits->entries[i].rule.generation = generation;
+	table = limit_table_create(limits->entries, limits->count);
 	if (table < 0) {
 		pr_warn("cannot create the limit table: %s\n", strerror(-table));
 		free(real);
@@ -50,6 +59,7 @@ static int install_limits(const struct loaded *l, const char *path, const struct
 	snprintf(config->limits_path, sizeof(config->limits_path), "%s", real ? real : path);
 	free(real);
 	config->rule_count = (__u32)limits->count;
+	config->generation = generation;
 	config->loaded_at = (__u64)time(NULL);
 	err = config_write(l, config);
 	if (err)
@@ -62,35 +72,61 @@ static __u32 compile_flags(int dry_run, int leaky)
 	return (dry_run ? CONFIG_F_DRY_RUN : 0) | (leaky ? CONFIG_F_LEAKY : 0);
 }
 
-/* Open what is pinned, or load and pin it; *created when this call did. */
+/* Open what is pinned, or load and pin it, holding the pin directory's
+ * lock exclusively; *created when this call loaded it. */
 static int open_or_create(const struct attach_request *req, struct loaded *l, int *created)
 {
 	struct load_options lo = { .max_sources = req->max_sources,
 				   .max_blocked = req->max_blocked };
-	int err;
+	int tries, err;
 
 	*created = 0;
 	err = loader_ensure_bpffs(req->pin_dir);
 	if (err)
 		return err;
-	err = loader_open(req->pin_dir, 0, l);
-	if (err == -ENOENT) {
-		err = loader_create(req->pin_dir, &lo, l);
-		if (err == -EEXIST) /* another controller was quicker: use its load */
-			err = loader_open(req->pin_dir, 0, l);
-		else
-			*created = !err;
+	/* a detach may remove a load before we hold its lock: load again */
+	for (tries = 0; tries < 10; tries++) {
+		err = loader_open(req->pin_dir, LOADER_EXCLUSIVE, l);
+		if (err != -ENOENT)
+			break;
+		err = loader_create(req->pin_dir, &lo);
+		/* -EEXIST: another controller was quicker: use its load */
+		if (err && err != -EEXIST)
+			break;
+		*created = !err;
 	}
 	if (err && err != -EPROTO)
 		pr_warn("cannot load or open %s: %s\n", req->pin_dir, strerror(-err));
 	return err;
 }
 
+/* --syncookies on ifname; *done when this call turned them on. */
+static int attach_cookies(const char *pin_dir, const struct syncookie_options *c,
+			  const char *ifname, int *done)
+{
+	int err;
+
+	if (c->mode == COOKIE_MODE_OFF) {
+		err = syncookie_detach(pin_dir, if_nametoindex(ifname));
+		if (!err)
+			pr_info("%s: syncookies off\n", ifname);
+		return err == -ENOENT ? 0 : err;
+	}
+	err = syncookie_attach(pin_dir, ifname, c);
+	if (err < 0)
+		return err;
+	*done = err == 0;
+	pr_info("%s: syncookies %s\n", ifname, c->mode == COOKIE_MODE_ON ? "on" : "auto");
+	return 0;
+}
+
 int control_attach(const struct attach_request *req, struct loaded *l, int *adopted)
 {
 	struct synlimit_config config;
 	struct limits limits = { 0 };
-	int attached[CONTROL_MAX_IFACES] = { 0 }, created = 0, i, err;
+	int attached[CONTROL_MAX_IFACES] = { 0 }, cookies[CONTROL_MAX_IFACES] = { 0 };
+	char via[32];
+	int created = 0, i, err;
 
 	*adopted = 1;
 	if (req->n_ifaces > CONTROL_MAX_IFACES) {
@@ -104,7 +140,7 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 		}
 	if (req->limits) {
 		err = control_compile(req->limits, req->period_ns, req->leaky, req->dry_run,
-				      req->diag, &limits);
+				      req->allow_empty, req->diag, &limits);
 		if (err)
 			return err;
 		if (limits.warnings)
@@ -146,19 +182,29 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 		attached[i] = err == 0;
 		*adopted &= !attached[i];
 		pr_info("%s: %s\n", req->ifaces[i], err ? "already attached" : "attached");
+		if (req->cookies) {
+			err = attach_cookies(pin_dir_fd_path(&l->dir, via, sizeof(via)),
+					     req->cookies, req->ifaces[i], &cookies[i]);
+			if (err)
+				goto rollback;
+		}
 	}
 	err = 0;
 	goto out;
 rollback:
 	/* all or nothing: undo what this call attached */
-	for (i = 0; i < req->n_ifaces; i++)
+	for (i = 0; i < req->n_ifaces; i++) {
+		if (cookies[i])
+			syncookie_detach(pin_dir_fd_path(&l->dir, via, sizeof(via)),
+					 if_nametoindex(req->ifaces[i]));
 		if (attached[i])
-			xdp_detach(req->pin_dir, if_nametoindex(req->ifaces[i]));
+			xdp_detach(&l->dir, if_nametoindex(req->ifaces[i]));
+	}
 	if (created) {
 		struct xdp_iface any[1];
 
-		if (xdp_list(req->pin_dir, any, 1) == 0)
-			loader_unpin(req->pin_dir);
+		if (xdp_list(&l->dir, any, 1) == 0)
+			loader_unpin(&l->dir);
 	}
 close:
 	loader_close(l);
@@ -168,7 +214,7 @@ out:
 }
 
 int control_reload(const struct loaded *l, const char *path, const __u64 *period_ns, int leaky,
-		   FILE *diag, size_t *rules)
+		   int allow_empty, FILE *diag, size_t *rules)
 {
 	struct synlimit_config config;
 	struct limits limits = { 0 };
@@ -182,7 +228,7 @@ int control_reload(const struct loaded *l, const char *path, const __u64 *period
 	if (leaky >= 0)
 		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (leaky ? CONFIG_F_LEAKY : 0);
 	err = control_compile(path, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
-			      !!(config.flags & CONFIG_F_DRY_RUN), diag, &limits);
+			      !!(config.flags & CONFIG_F_DRY_RUN), allow_empty, diag, &limits);
 	if (err == -EINVAL) {
 		/* counted where every reader of the counters sees it */
 		if (!config_read(l, &config)) {

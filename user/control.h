@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "limits_file.h"
 #include "loader.h"
+#include "syncookie.h"
 #include "xdp.h"
 
 #define CONTROL_MAX_IFACES 64
@@ -26,13 +27,17 @@ struct attach_request {
 	__u64 period_ns;
 	int sizes_set; /* --max-sources or --max-blocked given */
 	__u32 max_sources, max_blocked;
+	int allow_empty; /* a limits file with no rules is accepted */
+	/* --syncookies and the rest, when given (NULL: each interface's cookie
+	 * mode stays as it is) */
+	const struct syncookie_options *cookies;
 	FILE *diag; /* where the limits file's FILE:LINE messages go */
 };
 
 /* Read and compile a limits file; every problem reported (FILE:LINE to
  * diag). 0, -EINVAL (errors in the file), or -errno. */
-int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, FILE *diag,
-		    struct limits *limits);
+int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
+		    FILE *diag, struct limits *limits);
 
 /* Attach all of req or nothing. On success *l is open (close it) and
  * *adopted says whether every interface was already attached by synlimit.
@@ -44,6 +49,6 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
  * nothing but the reload error count. Returns 0, -EINVAL (bad file), or
  * -errno; *rules is the new rule count. */
 int control_reload(const struct loaded *l, const char *path, const __u64 *period_ns, int leaky,
-		   FILE *diag, size_t *rules);
+		   int allow_empty, FILE *diag, size_t *rules);
 
 #endif /* SYNLIMIT_CONTROL_H */

@@ -13,8 +13,12 @@ struct event_view {
 	const char *type; /* "block" or "unblock" */
 	char when[32];
 	char addr[ADDR_TEXT_MAX];
-	char rule[SYNLIMIT_PATH_MAX + 16]; /* FILE:LINE */
-	int has_rate;			   /* ewma rules have a rate */
+	/* FILE:LINE, or for an event made under another table (one replaced
+	 * since, or a load not yet recorded) which line of which generation */
+	char rule[SYNLIMIT_PATH_MAX + 64];
+	int current; /* made under the table in force */
+	__u32 line, generation;
+	int has_rate; /* ewma rules have a rate */
 	double rate;
 	__u64 drops;
 	int unblock, dry_run;

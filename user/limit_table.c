@@ -40,11 +40,21 @@ int limit_table_swap(int tables_fd, int table_fd)
 
 int limit_table_live(int tables_fd)
 {
-	__u32 zero = 0, id;
+	struct bpf_map_info info = {};
+	__u32 zero = 0, id, len = sizeof(info);
 	int fd;
 
 	if (bpf_map_lookup_elem(tables_fd, &zero, &id))
 		return errno == ENOENT ? -ENOENT : -errno;
 	fd = bpf_map_get_fd_by_id(id);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* read as rules only if it is a table of rules (the kernel holds every
+	 * table to the pinned template; this keeps readers safe regardless) */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_LPM_TRIE ||
+	    info.key_size != sizeof(struct rule_key) || info.value_size != sizeof(struct rule)) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
 }

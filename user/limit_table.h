@@ -21,7 +21,8 @@ int limit_table_create(const struct limit_entry *entries, size_t n);
 /* Make table_fd the live table. Returns 0 or -errno. */
 int limit_table_swap(int tables_fd, int table_fd);
 
-/* fd of the live table, -ENOENT when none is loaded, or -errno. */
+/* fd of the live table, -ENOENT when none is loaded, -EPROTO when it is not
+ * a table of rules, or -errno. */
 int limit_table_live(int tables_fd);
 
 #endif /* SYNLIMIT_LIMIT_TABLE_H */

@@ -168,7 +168,7 @@ static int parse_spec(struct parser *p, unsigned int line, char *data, unsigned 
 		      int v4, int star, struct limit_spec *spec)
 {
 	int seen_mode = 0, seen_algo = 0, seen_burst = 0, seen_block = 0, seen_per = 0;
-	int seen_dry = 0, bad = 0;
+	int seen_dry = 0, seen_cookies = 0, bad = 0;
 	char *save = NULL, *word, *first;
 	__u64 per = 0;
 
@@ -252,6 +252,15 @@ static int parse_spec(struct parser *p, unsigned int line, char *data, unsigned 
 					    value);
 				bad = 1;
 			}
+		} else if (!strcmp(word, "syncookies") && value) {
+			dup = seen_cookies++;
+			if (strcmp(value, "on") && strcmp(value, "off")) {
+				parse_error(p, line, "syncookies= takes on or off, not '%s'",
+					    value);
+				bad = 1;
+			}
+			spec->syncookies =
+			    strcmp(value, "on") ? RULE_F_COOKIES_OFF : RULE_F_COOKIES_ON;
 		} else if (!strcmp(word, "per") && value) {
 			dup = seen_per++;
 			if (value[0] != '/' || parse_count(value + 1, 1, v4 ? 32 : 128, &per)) {
@@ -641,50 +650,123 @@ out:
 	return 0;
 }
 
-int limits_load(const char *path, const struct limits_options *opts, struct limits *out)
+/* What an fstat says about the content: a file rewritten while read changes one. */
+static int same_file_state(const struct stat *a, const struct stat *b)
 {
-	struct stat st;
+	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ino == b->st_ino;
+}
+
+/*
+ * Read the whole file once into memory, to be parsed from there: a file
+ * rewritten during the read is refused, not parsed half old, half new. A
+ * FIFO or device is refused at once (O_NONBLOCK: opening a FIFO with no
+ * writer would wait for one).
+ */
+static int read_once(const char *path, FILE *diag, char **out, size_t *len)
+{
+	struct stat before, after;
+	size_t done = 0, cap;
 	char *buf = NULL;
-	size_t done = 0;
 	int fd, err = 0;
 
-	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &before)) {
 		err = -errno;
-		fprintf(opts->diag, "%s: cannot read: %s\n", path, strerror(errno));
+		fprintf(diag, "%s: cannot read: %s\n", path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(before.st_mode)) {
 		err = -EINVAL;
-		fprintf(opts->diag, "%s: not a regular file\n", path);
+		fprintf(diag, "%s: not a regular file\n", path);
 		goto out;
 	}
-	if (st.st_size > LIMITS_FILE_MAX) {
+	if (before.st_size > LIMITS_FILE_MAX) {
 		err = -EFBIG;
-		fprintf(opts->diag, "%s: larger than %u MiB\n", path, LIMITS_FILE_MAX >> 20);
+		fprintf(diag, "%s: larger than %u MiB\n", path, LIMITS_FILE_MAX >> 20);
 		goto out;
 	}
-	buf = malloc(st.st_size + 1);
+	/* to the end of the file, whatever its size said: that is compared below */
+	cap = (size_t)before.st_size + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		err = -ENOMEM;
 		goto out;
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
+	for (;;) {
+		ssize_t n;
 
-		if (n <= 0) {
-			err = n ? -errno : -EIO;
-			fprintf(opts->diag, "%s: read error: %s\n", path, strerror(-err));
+		if (done == cap) {
+			char *bigger = cap > LIMITS_FILE_MAX ? NULL : realloc(buf, 2 * cap);
+
+			if (!bigger) {
+				err = cap > LIMITS_FILE_MAX ? -EFBIG : -ENOMEM;
+				fprintf(diag, "%s: larger than %u MiB\n", path,
+					LIMITS_FILE_MAX >> 20);
+				goto out;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + done, cap - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			fprintf(diag, "%s: read error: %s\n", path, strerror(-err));
 			goto out;
 		}
-		done += n;
+		if (!n)
+			break;
+		done += (size_t)n;
 	}
-	err = limits_parse(path, buf, done, opts, out);
+	if (fstat(fd, &after)) {
+		err = -errno;
+		fprintf(diag, "%s: cannot read: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (!same_file_state(&before, &after) || done != (size_t)before.st_size) {
+		err = -EAGAIN;
+		fprintf(diag,
+			"%s: %zu bytes read, but its size is %lld (%lld after the read): it "
+			"changed while it was read, or it is not a plain file; replace a limits "
+			"file with rename(2), not in place\n",
+			path, done, (long long)before.st_size, (long long)after.st_size);
+		goto out;
+	}
+	*out = buf;
+	*len = done;
+	buf = NULL;
 out:
 	free(buf);
 	if (fd >= 0)
 		close(fd);
+	return err;
+}
+
+int limits_load(const char *path, const struct limits_options *opts, struct limits *out)
+{
+	char *buf;
+	size_t len;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = read_once(path, opts->diag, &buf, &len);
+	if (err)
+		return err;
+	err = limits_parse(path, buf, len, opts, out);
+	free(buf);
+	/* an empty table lifts every limit: only when asked for */
+	if (!err && !out->count && !opts->allow_empty) {
+		fprintf(opts->diag,
+			"%s: no rules (empty, or only comments): loading it would lift every "
+			"limit; give --allow-empty if that is meant\n",
+			path);
+		out->errors = 1;
+		err = -EINVAL;
+	}
 	return err;
 }
 

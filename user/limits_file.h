@@ -18,6 +18,7 @@ struct limits_options {
 	__u64 period_ns; /* for a bare number: --period (default 5s) */
 	int leaky;	 /* for a bare number: --mode (default strict) */
 	int dry_run;	 /* every rule counts instead of dropping */
+	int allow_empty; /* limits_load: a file with no rules is not an error */
 	FILE *diag;	 /* where FILE:LINE messages go */
 };
 
@@ -34,7 +35,10 @@ struct limits {
 int limits_parse(const char *name, const char *buf, size_t len, const struct limits_options *opts,
 		 struct limits *out);
 
-/* Read and parse a file. -errno for I/O problems (reported to diag). */
+/* Read a regular file once and parse it. -errno for I/O problems, a file
+ * that changed while read (-EAGAIN) or one that is not a regular file
+ * (-EINVAL), all reported to diag; a file with no rules is an error
+ * (-EINVAL) unless opts->allow_empty. */
 int limits_load(const char *path, const struct limits_options *opts, struct limits *out);
 
 void limits_free(struct limits *limits);

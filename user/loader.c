@@ -1,27 +1,41 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <linux/magic.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "loader.h"
 #include "log.h"
+#include "syncookie.h"
 #include "synlimit.skel.h"
 #include "util.h"
 
-/* The maps pinned by name (the skeleton's .rodata is the program's own). */
+/* The maps pinned by name (the skeleton's .rodata is the program's own).
+ * config first: it says which ABI the rest has; the program does not use it. */
 static const char *const pinned_maps[] = {
-	"stats",  "limit_tables", "sources",	 "blocked_sources", "lock_stripes",
-	"events", "event_budget", "fixed_clock", "config",	    "iface_stats",
+	"config",
+	"stats",
+	"limit_tables",
+	"sources",
+	"blocked_sources",
+	"lock_stripes",
+	"events",
+	"event_budget",
+	"fixed_clock",
+	"iface_stats",
+	SYNCOOKIE_PINNED_MAPS,
 };
 #define PROG_PIN "prog"
 
@@ -74,36 +88,7 @@ void loader_close(struct loaded *l)
 	close_fd(&l->events_fd);
 	close_fd(&l->config_fd);
 	close_fd(&l->iface_stats_fd);
-}
-
-static int get_pinned(const char *dir, const char *name, int read_only)
-{
-	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = read_only ? BPF_F_RDONLY : 0);
-	char path[PATH_MAX];
-	int fd, err = pin_path(path, sizeof(path), dir, "%s", name);
-
-	if (err)
-		return err;
-	fd = bpf_obj_get_opts(path, &opts);
-	return fd < 0 ? -errno : fd;
-}
-
-/* The sizes this synlimit expects, so pins of another layout are refused
- * rather than misread. */
-static int check_value_size(int fd, const char *name, __u32 expected)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	if (info.value_size != expected) {
-		pr_warn("pinned map '%s' has %u-byte values, this synlimit expects %u: it was "
-			"pinned by another version\n",
-			name, info.value_size, expected);
-		return -EPROTO;
-	}
-	return 0;
+	pin_dir_close(&l->dir);
 }
 
 int config_read(const struct loaded *l, struct synlimit_config *config)
@@ -120,23 +105,168 @@ int config_write(const struct loaded *l, const struct synlimit_config *config)
 	return bpf_map_update_elem(l->config_fd, &zero, config, BPF_ANY) ? -errno : 0;
 }
 
-int loader_open(const char *pin_dir, int read_only, struct loaded *out)
+static const char *map_type_name(__u32 type)
+{
+	const char *name = libbpf_bpf_map_type_str((enum bpf_map_type)type);
+
+	return name ? name : "unknown";
+}
+
+/* Is the map at fd the one this synlimit pins as `want`? Nothing is read
+ * from a map before this says yes. */
+static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 *id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), max = bpf_map__max_entries(want);
+	const char *name = bpf_map__name(want);
+	/* the two state tables are sized at the first attach */
+	int sized = !strcmp(name, "sources") || !strcmp(name, "blocked_sources");
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	if (info.type == (__u32)bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
+	    info.value_size == bpf_map__value_size(want) &&
+	    info.map_flags == bpf_map__map_flags(want) &&
+	    (sized ? info.max_entries >= TABLE_SIZE_MIN && info.max_entries <= TABLE_SIZE_MAX
+		   : info.max_entries == max))
+		return 0;
+	pr_warn("%s/%s: not a map this synlimit pins: %s, %u-byte keys, %u-byte values, %u "
+		"entries, flags %#x; expected %s, %u, %u, %s%u, %#x: refusing it\n",
+		dir, name, map_type_name(info.type), info.key_size, info.value_size,
+		info.max_entries, info.map_flags, map_type_name(bpf_map__type(want)),
+		bpf_map__key_size(want), bpf_map__value_size(want), sized ? "up to " : "",
+		sized ? TABLE_SIZE_MAX : max, bpf_map__map_flags(want));
+	return -EPROTO;
+}
+
+/* Does the loaded program carry the BTF of this synlimit's object, byte
+ * for byte (libbpf loads it unchanged where the kernel has every feature)? */
+static int same_btf(__u32 btf_id, const struct btf *want)
+{
+	struct btf *have = btf_id ? btf__load_from_kernel_by_id(btf_id) : NULL;
+	__u32 have_size = 0, want_size = 0;
+	const void *have_raw = have ? btf__raw_data(have, &have_size) : NULL;
+	const void *want_raw = want ? btf__raw_data(want, &want_size) : NULL;
+	int same = have_raw && want_raw && have_size == want_size &&
+		   !memcmp(have_raw, want_raw, want_size);
+
+	btf__free(have);
+	return same;
+}
+
+/* Is the program at fd this synlimit's XDP program (same name, same BTF),
+ * using the pinned maps ids[from..to-1]? */
+static int check_prog(int fd, const char *dir, const struct synlimit_bpf *skel, const __u32 *ids,
+		      size_t from, size_t to)
+{
+	const char *want_name = bpf_program__name(skel->progs.synlimit_xdp);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), used[64];
+	size_t i, k;
+
+	info.nr_map_ids = ARRAY_SIZE(used);
+	info.map_ids = (__u64)(unsigned long)used;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_PROG_TYPE_XDP || strcmp(info.name, want_name)) {
+		pr_warn("%s/%s: not this synlimit's program (type %u, name '%s'; expected XDP "
+			"'%s'): refusing it\n",
+			dir, PROG_PIN, info.type, info.name, want_name);
+		return -EPROTO;
+	}
+	if (!same_btf(info.btf_id, bpf_object__btf(skel->obj))) {
+		pr_warn("%s/%s: a program of another synlimit build (its BTF differs): use the "
+			"synlimit that attached it, or detach and attach again\n",
+			dir, PROG_PIN);
+		return -EPROTO;
+	}
+	for (i = from; i < to; i++) {
+		for (k = 0; k < info.nr_map_ids && k < ARRAY_SIZE(used); k++)
+			if (used[k] == ids[i])
+				break;
+		if (k == info.nr_map_ids || k == ARRAY_SIZE(used)) {
+			pr_warn("%s/%s: the program does not use the pinned map '%s' (id %u): "
+				"refusing them\n",
+				dir, PROG_PIN, pinned_maps[i], ids[i]);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+/* The fd kept in *out for a pinned map, or NULL for one only checked. */
+static int *kept_fd(struct loaded *out, const char *name)
+{
+	if (!strcmp(name, "stats"))
+		return &out->stats_fd;
+	if (!strcmp(name, "limit_tables"))
+		return &out->tables_fd;
+	if (!strcmp(name, "sources"))
+		return &out->sources_fd;
+	if (!strcmp(name, "blocked_sources"))
+		return &out->blocked_fd;
+	if (!strcmp(name, "events"))
+		return &out->events_fd;
+	if (!strcmp(name, "config"))
+		return &out->config_fd;
+	if (!strcmp(name, "iface_stats"))
+		return &out->iface_stats_fd;
+	return NULL;
+}
+
+#define N_PINNED_MAPS ARRAY_SIZE(pinned_maps)
+
+/* Pinned maps from..to-1: checked, kept in *out or closed; ids[] for check_prog. */
+static int open_maps(struct loaded *out, const struct synlimit_bpf *skel, int read_only,
+		     size_t from, size_t to, __u32 ids[N_PINNED_MAPS])
+{
+	const char *dir = out->dir.path;
+	size_t i;
+	int err = 0;
+
+	for (i = from; i < to && !err; i++) {
+		const struct bpf_map *want =
+		    bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
+		int *keep = kept_fd(out, pinned_maps[i]);
+		int fd = pin_get(out->dir.fd, dir, pinned_maps[i], read_only);
+
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		err = want ? check_map(fd, dir, want, &ids[i]) : -ENOENT;
+		if (keep && !err)
+			*keep = fd;
+		else
+			close(fd);
+	}
+	return err;
+}
+
+int loader_open(const char *pin_dir, int flags, struct loaded *out)
 {
 	struct synlimit_config config;
-	int err;
+	struct synlimit_bpf *skel = NULL;
+	__u32 ids[N_PINNED_MAPS] = { 0 };
+	int read_only = !!(flags & LOADER_READ_ONLY), err;
 
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
 	out->blocked_fd = out->events_fd = out->config_fd = out->iface_stats_fd = -1;
-	snprintf(out->pin_dir, sizeof(out->pin_dir), "%s", pin_dir);
+	out->dir.fd = out->dir.parent_fd = -1;
 
-	out->config_fd = get_pinned(pin_dir, "config", read_only);
-	if (out->config_fd < 0) {
-		err = out->config_fd;
+	err = pin_dir_open(pin_dir, flags & LOADER_EXCLUSIVE ? LOCK_EX : LOCK_SH, &out->dir);
+	if (err)
+		goto fail;
+	/* what this synlimit pins, from its own object: opened, not loaded */
+	skel = synlimit_bpf__open();
+	if (!skel) {
+		err = -errno;
 		goto fail;
 	}
-	/* the version first: nothing else is read from pins of another ABI */
-	err = check_value_size(out->config_fd, "config", sizeof(config));
+	/* the version, before anything else is opened */
+	err = open_maps(out, skel, read_only, 0, 1, ids);
 	if (!err)
 		err = config_read(out, &config);
 	if (!err && config.abi_version != SYNLIMIT_ABI_VERSION) {
@@ -145,36 +275,22 @@ int loader_open(const char *pin_dir, int read_only, struct loaded *out)
 			pin_dir, config.abi_version, SYNLIMIT_ABI_VERSION, pin_dir);
 		err = -EPROTO;
 	}
+	if (!err)
+		err = open_maps(out, skel, read_only, 1, N_PINNED_MAPS, ids);
 	if (err)
 		goto fail;
-
-	out->stats_fd = get_pinned(pin_dir, "stats", read_only);
-	out->tables_fd = get_pinned(pin_dir, "limit_tables", read_only);
-	out->sources_fd = get_pinned(pin_dir, "sources", read_only);
-	out->blocked_fd = get_pinned(pin_dir, "blocked_sources", read_only);
-	out->events_fd = get_pinned(pin_dir, "events", read_only);
-	out->iface_stats_fd = get_pinned(pin_dir, "iface_stats", read_only);
-	out->prog_fd = get_pinned(pin_dir, PROG_PIN, 0);
-	if (out->stats_fd < 0 || out->tables_fd < 0 || out->sources_fd < 0 || out->blocked_fd < 0 ||
-	    out->events_fd < 0 || out->iface_stats_fd < 0 || out->prog_fd < 0) {
-		int errs[] = { out->stats_fd,	out->tables_fd, out->sources_fd,
-			       out->blocked_fd, out->events_fd, out->iface_stats_fd,
-			       out->prog_fd };
-		size_t i;
-
-		for (i = 0, err = -ENOENT; i < ARRAY_SIZE(errs); i++)
-			if (errs[i] < 0 && errs[i] != -ENOENT)
-				err = errs[i];
+	out->prog_fd = pin_get(out->dir.fd, pin_dir, PROG_PIN, 0);
+	if (out->prog_fd < 0) {
+		err = out->prog_fd;
 		goto fail;
 	}
-	err = check_value_size(out->sources_fd, "sources", sizeof(struct source_state));
-	if (!err)
-		err = check_value_size(out->blocked_fd, "blocked_sources",
-				       sizeof(struct blocked_state));
+	err = check_prog(out->prog_fd, pin_dir, skel, ids, 1, N_PINNED_MAPS);
 	if (err)
 		goto fail;
+	synlimit_bpf__destroy(skel);
 	return 0;
 fail:
+	synlimit_bpf__destroy(skel);
 	loader_close(out);
 	return err;
 }
@@ -192,67 +308,80 @@ void loader_explain(const char *pin_dir, int err)
 		pr_warn("cannot open %s: %s\n", pin_dir, strerror(-err));
 }
 
-static int unpin_all(const char *dir)
+int loader_unpin(struct pin_dir *dir)
 {
-	char path[PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(pinned_maps); i++)
-		if (!pin_path(path, sizeof(path), dir, "%s", pinned_maps[i]))
-			unlink(path);
-	if (!pin_path(path, sizeof(path), dir, "%s", PROG_PIN))
-		unlink(path);
-	return rmdir(dir) && errno != ENOENT ? -errno : 0;
+	return pin_dir_remove(dir->parent_fd, dir->fd, dir->path, dir->base);
 }
 
-int loader_unpin(const char *pin_dir)
+/* A load killed half way leaves DIR-tmp-PID (bpffs refuses dots in names):
+ * remove those whose PID is gone. The parent may be world-writable: a name
+ * there that is a link, or a directory we did not make, is left alone. */
+static void remove_stale_tmp(const struct pin_dir *d)
 {
-	return unpin_all(pin_dir);
-}
-
-/* A load killed half way leaves DIR-tmp-PID (bpffs refuses dots in names): remove those whose PID
- * is gone. */
-static void remove_stale_tmp(const char *pin_dir)
-{
-	char copy[PATH_MAX], prefix[PATH_MAX], path[PATH_MAX];
-	const char *parent, *base;
+	char prefix[NAME_MAX + 8], path[PATH_MAX];
+	DIR *dir = pin_dir_list(d->parent_fd);
 	struct dirent *de;
-	DIR *d;
 
-	snprintf(copy, sizeof(copy), "%s", pin_dir);
-	base = strrchr(pin_dir, '/') ? strrchr(pin_dir, '/') + 1 : pin_dir;
-	snprintf(prefix, sizeof(prefix), "%s-tmp-", base);
-	parent = dirname(copy);
-	d = opendir(parent);
-	if (!d)
+	if (!dir)
 		return;
-	while ((de = readdir(d))) {
+	snprintf(prefix, sizeof(prefix), "%s-tmp-", d->base);
+	while ((de = readdir(dir))) {
 		long pid;
+		int fd;
 
 		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;
 		pid = strtol(de->d_name + strlen(prefix), NULL, 10);
 		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
-		if (!pin_path(path, sizeof(path), parent, "%s", de->d_name))
-			unpin_all(path);
+		fd = pin_subdir_open(d->parent_fd, d->parent_path, de->d_name);
+		if (fd < 0)
+			continue; /* reported */
+		snprintf(path, sizeof(path), "%s/%s", d->parent_path, de->d_name);
+		pin_dir_remove(d->parent_fd, fd, path, de->d_name);
+		close(fd);
 	}
-	closedir(d);
+	closedir(dir);
 }
 
-int loader_create(const char *pin_dir, const struct load_options *opts, struct loaded *out)
+/* Pin the loaded object's maps, program and consumer directory in tmp_fd. */
+static int pin_all(struct synlimit_bpf *skel, int tmp_fd)
 {
 	struct synlimit_config config = { .abi_version = SYNLIMIT_ABI_VERSION };
-	char tmp[PATH_MAX], path[PATH_MAX];
-	struct synlimit_bpf *skel;
-	struct bpf_map *map;
 	__u32 zero = 0;
-	int err;
+	size_t i;
+	int err = bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &config, BPF_ANY);
 
-	remove_stale_tmp(pin_dir);
+	for (i = 0; i < N_PINNED_MAPS && !err; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, pinned_maps[i]);
+
+		err = map ? pin_put(tmp_fd, pinned_maps[i], bpf_map__fd(map)) : -ENOENT;
+	}
+	if (!err)
+		err = pin_put(tmp_fd, PROG_PIN, bpf_program__fd(skel->progs.synlimit_xdp));
+	if (!err && mkdirat(tmp_fd, PIN_DIR_CONSUMER, 0700))
+		err = -errno;
+	return err;
+}
+
+int loader_create(const char *pin_dir, const struct load_options *opts)
+{
+	char tmp[NAME_MAX + 1], tmp_path[PATH_MAX];
+	struct synlimit_bpf *skel = NULL;
+	struct pin_dir d;
+	int tmp_fd = -1, err;
+
+	err = pin_dir_open(pin_dir, 0, &d);
+	if (err != -ENOENT || d.parent_fd < 0) {
+		pin_dir_close(&d);
+		return err ? err : -EEXIST;
+	}
+	remove_stale_tmp(&d);
 	skel = synlimit_bpf__open();
-	if (!skel)
-		return -errno;
+	if (!skel) {
+		err = -errno;
+		goto out;
+	}
 	if (opts->max_sources)
 		bpf_map__set_max_entries(skel->maps.sources, opts->max_sources);
 	if (opts->max_blocked)
@@ -264,49 +393,41 @@ int loader_create(const char *pin_dir, const struct load_options *opts, struct l
 		goto out;
 	}
 
-	if (snprintf(tmp, sizeof(tmp), "%s-tmp-%d", pin_dir, (int)getpid()) >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s-tmp-%d", d.base, (int)getpid()) >= (int)sizeof(tmp) ||
+	    snprintf(tmp_path, sizeof(tmp_path), "%s/%s", d.parent_path, tmp) >=
+		(int)sizeof(tmp_path)) {
 		err = -ENAMETOOLONG;
 		goto out;
 	}
-	if (mkdir(tmp, 0700)) {
+	if (mkdirat(d.parent_fd, tmp, 0700)) {
 		err = -errno;
-		pr_warn("cannot create %s: %s\n", tmp, strerror(errno));
+		pr_warn("cannot create %s: %s\n", tmp_path, strerror(errno));
 		goto out;
 	}
-	bpf_object__for_each_map(map, skel->obj)
-	{
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(pinned_maps); i++)
-			if (!strcmp(bpf_map__name(map), pinned_maps[i]))
-				break;
-		if (i == ARRAY_SIZE(pinned_maps))
-			continue;
-		err = pin_path(path, sizeof(path), tmp, "%s", pinned_maps[i]);
-		if (!err)
-			err = bpf_map__pin(map, path);
-		if (err)
-			goto unpin;
+	tmp_fd = pin_subdir_open(d.parent_fd, d.parent_path, tmp);
+	if (tmp_fd < 0) {
+		err = tmp_fd;
+		goto out;
 	}
-	err = bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &config, BPF_ANY);
-	if (!err)
-		err = pin_path(path, sizeof(path), tmp, "%s", PROG_PIN);
-	if (!err)
-		err = bpf_program__pin(skel->progs.synlimit_xdp, path);
-	if (err)
+	err = pin_all(skel, tmp_fd);
+	if (err) {
+		pr_warn("cannot pin under %s: %s\n", tmp_path, strerror(-err));
 		goto unpin;
+	}
 	/* the whole directory appears at once, complete */
-	if (rename(tmp, pin_dir)) {
+	if (renameat2(d.parent_fd, tmp, d.parent_fd, d.base, RENAME_NOREPLACE)) {
 		err = errno == EEXIST || errno == ENOTEMPTY ? -EEXIST : -errno;
+		if (err != -EEXIST)
+			pr_warn("cannot rename %s to %s: %s\n", tmp_path, pin_dir, strerror(-err));
 		goto unpin;
 	}
-	synlimit_bpf__destroy(skel);
-	return loader_open(pin_dir, 0, out);
+	goto out;
 unpin:
-	if (err != -EEXIST)
-		pr_warn("cannot pin under %s: %s\n", tmp, strerror(-err));
-	unpin_all(tmp);
+	pin_dir_remove(d.parent_fd, tmp_fd, tmp_path, tmp);
 out:
+	if (tmp_fd >= 0)
+		close(tmp_fd);
 	synlimit_bpf__destroy(skel);
+	pin_dir_close(&d);
 	return err;
 }

@@ -10,12 +10,17 @@
 
 #include <linux/types.h>
 #include <limits.h>
+#include "pin_dir.h"
 #include "synlimit/abi.h"
 
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/synlimit"
 
+/* The sizes attach --max-sources and --max-blocked take; pins outside are not ours. */
+#define TABLE_SIZE_MIN 64U
+#define TABLE_SIZE_MAX (1U << 26)
+
 struct loaded {
-	char pin_dir[PATH_MAX];
+	struct pin_dir dir; /* open, checked and locked while loaded */
 	int prog_fd;
 	int stats_fd;
 	int tables_fd;
@@ -31,22 +36,34 @@ struct load_options {
 	__u32 max_blocked;
 };
 
-/* Open what is pinned in pin_dir. -ENOENT: nothing is (or only an
- * interrupted load's leftovers); -EPROTO: pinned by another ABI version
- * (reported). Read-only opens the maps with BPF_F_RDONLY. */
-int loader_open(const char *pin_dir, int read_only, struct loaded *out);
+enum loader_flags {
+	LOADER_READ_ONLY = 1 << 0, /* maps opened BPF_F_RDONLY */
+	LOADER_EXCLUSIVE = 1 << 1, /* hold the pin directory's lock exclusively (else shared) */
+};
+
+/*
+ * Open what is pinned in pin_dir, holding its lock (enum loader_flags) until
+ * loader_close. Every pinned object is checked before anything is read from
+ * it: each map's type, key and value sizes, entries and flags, and that the
+ * program is this synlimit's XDP program using these maps. -ENOENT: nothing
+ * is pinned (or only an interrupted load's leftovers); -EPROTO: something
+ * pinned is not what this synlimit pins (reported).
+ */
+int loader_open(const char *pin_dir, int flags, struct loaded *out);
 
 /* Load the program and pin it all; the pin directory appears complete or
- * not at all. -EEXIST if another controller pinned it first. */
-int loader_create(const char *pin_dir, const struct load_options *opts, struct loaded *out);
+ * not at all. -EEXIST if it exists (another controller pinned it first).
+ * Open it with loader_open afterwards. */
+int loader_create(const char *pin_dir, const struct load_options *opts);
 
 void loader_close(struct loaded *l);
 
 /* Say why loader_open failed, in words an operator can act on. */
 void loader_explain(const char *pin_dir, int err);
 
-/* Remove the pins (maps and program); the caller has detached every link. */
-int loader_unpin(const char *pin_dir);
+/* Remove the pins (maps and program) and the pin directory; the caller
+ * holds its lock and has detached every link. */
+int loader_unpin(struct pin_dir *dir);
 
 /* Make sure pin_dir can be created on a bpf filesystem: mount one on
  * /sys/fs/bpf if nothing is mounted there (a fresh machine often has none). */

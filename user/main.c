@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "options.h"
 #include "replay.h"
 #include "report.h"
+#include "syncookie.h"
 #include "synlimit.skel.h"
 #include "synlimit/abi.h"
 #include "util.h"
@@ -83,6 +85,9 @@ static const struct opt_value xdp_modes[] = {
 	       "the period of bare-number limits", .min = PERIOD_MIN_NS, .max = PERIOD_MAX_NS)
 #define OPT_LIMITS(st) OPTION("limits", 0, OPT_STRING, st, limits, "FILE", "the limits file")
 #define OPT_JSON(st)   OPTION("json", 0, OPT_FLAG, st, json, NULL, "JSON output", .set_to = 1)
+#define OPT_ALLOW_EMPTY(st)                                                                        \
+	OPTION("allow-empty", 0, OPT_FLAG, st, allow_empty, NULL,                                  \
+	       "accept a limits file with no rules (it lifts every limit)", .set_to = 1)
 #define OPT_TABLE_SIZE(st, field, what)                                                            \
 	OPTION("max-" #what, 0, OPT_U32, st, field, "N",                                           \
 	       "entries of the " #what " table, first attach", .min = 64, .max = 1U << 26)
@@ -97,8 +102,12 @@ struct attach_opts {
 	__u64 period_ns;
 	int dry_run;
 	__u32 max_sources, max_blocked; /* 0: the program's own sizes */
-	const char *metrics;		/* run only, as the next two */
-	int log_format;			/* enum log_format */
+	int syncookies;			/* enum cookie_mode */
+	const char *syncookie_ports;
+	__u32 synack_cap;
+	int allow_empty;
+	const char *metrics; /* run only, as the next two */
+	int log_format;	     /* enum log_format */
 	int detach_on_exit;
 };
 enum {
@@ -109,12 +118,23 @@ enum {
 	ATTACH_DRY_RUN,
 	ATTACH_MAX_SOURCES,
 	ATTACH_MAX_BLOCKED,
+	ATTACH_SYNCOOKIES,
+	ATTACH_SYNCOOKIE_PORTS,
+	ATTACH_SYNACK_CAP,
+	ATTACH_ALLOW_EMPTY,
 	RUN_METRICS,
 	RUN_LOG_FORMAT,
 	RUN_DETACH_ON_EXIT,
 };
+static const struct opt_value cookie_modes[] = {
+	{ "off", COOKIE_MODE_OFF },
+	{ "on", COOKIE_MODE_ON },
+	{ "auto", COOKIE_MODE_AUTO },
+	{},
+};
 static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
 						    .period_ns = BARE_PERIOD_DEFAULT,
+						    .synack_cap = COOKIE_SYNACK_CAP_DEFAULT,
 						    .log_format = LOG_FORMAT_AUTO };
 #define ATTACH_OPTIONS                                                                             \
 	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),                                          \
@@ -126,7 +146,19 @@ static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
 	[ATTACH_DRY_RUN] = OPTION("dry-run", 0, OPT_FLAG, struct attach_opts, dry_run, NULL,       \
 				  "count what would be dropped, drop nothing", .set_to = 1),       \
 	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),           \
-	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked)
+	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),           \
+	[ATTACH_SYNCOOKIES] =                                                                      \
+	    OPTION("syncookies", 0, OPT_ENUM, struct attach_opts, syncookies, NULL,                \
+		   "SYN cookies for sources that have not completed a handshake",                  \
+		   .values = cookie_modes),                                                        \
+	[ATTACH_SYNCOOKIE_PORTS] =                                                                 \
+	    OPTION("syncookie-ports", 0, OPT_STRING, struct attach_opts, syncookie_ports, "LIST",  \
+		   "the ports that get cookies, e.g. 25,8000-8099 (default "                       \
+		   "every port)"),                                                                 \
+	[ATTACH_SYNACK_CAP] =                                                                      \
+	    OPTION("synack-cap", 0, OPT_U32, struct attach_opts, synack_cap, "N",                  \
+		   "SYN-ACKs a second, all CPUs; 0: no cap", .min = 0, .max = 1000000000),         \
+	[ATTACH_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct attach_opts)
 static const struct opt_def attach_options[] = {
 	ATTACH_OPTIONS,
 	{},
@@ -166,12 +198,14 @@ static const struct opt_def detach_options[] = {
 struct bare_opts {
 	int leaky;
 	__u64 period_ns;
+	int allow_empty;
 };
-enum { BARE_MODE, BARE_PERIOD };
+enum { BARE_MODE, BARE_PERIOD, BARE_ALLOW_EMPTY };
 static const struct bare_opts bare_defaults = { .period_ns = BARE_PERIOD_DEFAULT };
 static const struct opt_def bare_options[] = {
 	[BARE_MODE] = OPT_BARE_MODE(struct bare_opts),
 	[BARE_PERIOD] = OPT_BARE_PERIOD(struct bare_opts),
+	[BARE_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct bare_opts),
 	{},
 };
 
@@ -263,10 +297,11 @@ static int need_caps(const char *cmd, int net_admin)
 	return EXIT_RUNTIME;
 }
 
-/* Open the pinned data path; a clear message and an exit status if not. */
-static int open_pinned(int read_only, struct loaded *l)
+/* Open the pinned data path (enum loader_flags), holding its lock; a clear
+ * message and an exit status if not. */
+static int open_pinned(int flags, struct loaded *l)
 {
-	int err = loader_open(g.pin_dir, read_only, l);
+	int err = loader_open(g.pin_dir, flags, l);
 
 	if (err)
 		loader_explain(g.pin_dir, err);
@@ -280,10 +315,44 @@ static int exit_status(int err)
 	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
-/* attach's options (and run's, which has them all) as a request. */
-static void attach_request_init(const struct attach_opts *o, unsigned int given,
-				const struct invocation *in, struct attach_request *req)
+#define COOKIE_OPTS                                                                                \
+	(OPT_BIT(ATTACH_SYNCOOKIES) | OPT_BIT(ATTACH_SYNCOOKIE_PORTS) | OPT_BIT(ATTACH_SYNACK_CAP))
+
+/* attach's cookie options as user/syncookie.c takes them. */
+static int cookie_options(const struct invocation *in, struct syncookie_options *c)
 {
+	const struct attach_opts *o = in->opts;
+	const char *why;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = (enum cookie_mode)o->syncookies;
+	if (in->given & (OPT_BIT(ATTACH_SYNCOOKIE_PORTS) | OPT_BIT(ATTACH_SYNACK_CAP)) &&
+	    c->mode == COOKIE_MODE_OFF) {
+		pr_warn(
+		    "attach: --syncookie-ports and --synack-cap go with --syncookies on|auto\n");
+		return -EINVAL;
+	}
+	if (in->given & OPT_BIT(ATTACH_SYNCOOKIE_PORTS)) {
+		if (syncookie_parse_ports(o->syncookie_ports, c->ports, &why)) {
+			pr_warn("--syncookie-ports takes %s, not '%s'\n", why, o->syncookie_ports);
+			return -EINVAL;
+		}
+		c->ports_given = 1;
+	}
+	c->cap_given = !!(in->given & OPT_BIT(ATTACH_SYNACK_CAP));
+	c->synack_cap = o->synack_cap;
+	return 0;
+}
+
+/* attach's options (and run's, which has them all) as a request;
+ * -EINVAL for cookie options that do not go together. */
+static int attach_request_init(const struct attach_opts *o, unsigned int given,
+			       const struct invocation *in, struct attach_request *req)
+{
+	static struct syncookie_options cookies; /* 8 KiB of port bits: not on the stack */
+
+	if (cookie_options(in, &cookies))
+		return -EINVAL;
 	*req = (struct attach_request){
 		.pin_dir = g.pin_dir,
 		.limits = o->limits,
@@ -299,8 +368,11 @@ static void attach_request_init(const struct attach_opts *o, unsigned int given,
 		    !!(given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))),
 		.max_sources = o->max_sources,
 		.max_blocked = o->max_blocked,
+		.allow_empty = o->allow_empty,
+		.cookies = given & COOKIE_OPTS ? &cookies : NULL,
 		.diag = stderr,
 	};
+	return 0;
 }
 
 static int cmd_attach(const struct invocation *in)
@@ -309,7 +381,8 @@ static int cmd_attach(const struct invocation *in)
 	struct loaded l;
 	int adopted, err;
 
-	attach_request_init(in->opts, in->given, in, &req);
+	if (attach_request_init(in->opts, in->given, in, &req))
+		return EXIT_USAGE;
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
 	err = control_attach(&req, &l, &adopted);
@@ -324,6 +397,8 @@ static int cmd_detach(const struct invocation *in)
 	int argc = in->argc;
 	char **argv = in->argv;
 	struct xdp_iface ifaces[256];
+	struct pin_dir dir;
+	char via[32];
 	int n, i, err, rc = 0;
 
 	if (!o->all && !argc) {
@@ -336,10 +411,21 @@ static int cmd_detach(const struct invocation *in)
 	}
 	if (need_caps("detach", 1))
 		return EXIT_RUNTIME;
+	/* only the directory is needed (and locked): pins of another version
+	 * can be detached too */
+	err = pin_dir_open(g.pin_dir, LOCK_EX, &dir);
+	if (err && err != -ENOENT) {
+		pin_dir_close(&dir);
+		if (err != -EPROTO)
+			pr_warn("cannot open %s: %s\n", g.pin_dir, strerror(-err));
+		return EXIT_RUNTIME;
+	}
 	if (o->all) {
-		n = xdp_list(g.pin_dir, ifaces, 256);
+		n = xdp_list(&dir, ifaces, 256);
 		for (i = 0; i < n; i++) {
-			err = xdp_detach(g.pin_dir, ifaces[i].ifindex);
+			syncookie_detach(pin_dir_fd_path(&dir, via, sizeof(via)),
+					 ifaces[i].ifindex);
+			err = xdp_detach(&dir, ifaces[i].ifindex);
 			if (err) {
 				pr_warn("%s: cannot detach: %s\n", ifaces[i].name, strerror(-err));
 				rc = EXIT_RUNTIME;
@@ -352,7 +438,9 @@ static int cmd_detach(const struct invocation *in)
 		for (i = 0; i < argc; i++) {
 			__u32 ifindex = if_nametoindex(argv[i]);
 
-			err = ifindex ? xdp_detach(g.pin_dir, ifindex) : -ENODEV;
+			if (ifindex && dir.fd >= 0)
+				syncookie_detach(pin_dir_fd_path(&dir, via, sizeof(via)), ifindex);
+			err = !ifindex ? -ENODEV : dir.fd < 0 ? -ENOENT : xdp_detach(&dir, ifindex);
 			if (err == -ENOENT || err == -ENODEV) {
 				pr_warn("%s: %s\n", argv[i],
 					err == -ENODEV ? "no such interface"
@@ -367,13 +455,14 @@ static int cmd_detach(const struct invocation *in)
 		}
 	}
 	/* the maps and program go with the last interface */
-	if (xdp_list(g.pin_dir, ifaces, 1) == 0 && !access(g.pin_dir, F_OK)) {
-		err = loader_unpin(g.pin_dir);
+	if (dir.fd >= 0 && xdp_list(&dir, ifaces, 1) == 0) {
+		err = loader_unpin(&dir);
 		if (err) {
 			pr_warn("cannot remove %s: %s\n", g.pin_dir, strerror(-err));
 			rc = EXIT_RUNTIME;
 		}
 	}
+	pin_dir_close(&dir);
 	return rc;
 }
 
@@ -386,12 +475,12 @@ static int cmd_reload(const struct invocation *in)
 
 	if (need_caps("reload", 0))
 		return EXIT_RUNTIME;
-	if (open_pinned(0, &l))
+	if (open_pinned(LOADER_EXCLUSIVE, &l))
 		return EXIT_RUNTIME;
 	/* bare numbers keep the period and mode they were attached with */
-	err =
-	    control_reload(&l, in->argv[0], in->given & OPT_BIT(BARE_PERIOD) ? &o->period_ns : NULL,
-			   in->given & OPT_BIT(BARE_MODE) ? o->leaky : -1, stderr, &rules);
+	err = control_reload(
+	    &l, in->argv[0], in->given & OPT_BIT(BARE_PERIOD) ? &o->period_ns : NULL,
+	    in->given & OPT_BIT(BARE_MODE) ? o->leaky : -1, o->allow_empty, stderr, &rules);
 	loader_close(&l);
 	return exit_status(err);
 }
@@ -403,7 +492,7 @@ static int cmd_check(const struct invocation *in)
 	struct limits limits = { 0 };
 	size_t i;
 
-	if (control_compile(path, o->period_ns, o->leaky, 0, stderr, &limits))
+	if (control_compile(path, o->period_ns, o->leaky, 0, o->allow_empty, stderr, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
@@ -435,7 +524,7 @@ static int cmd_read(const struct invocation *in)
 	int err;
 
 	o.addr = in->argc ? in->argv[0] : NULL;
-	if (open_pinned(in->cmd->read_only, &l))
+	if (open_pinned(in->cmd->read_only ? LOADER_READ_ONLY : 0, &l))
 		return EXIT_RUNTIME;
 	err = in->cmd->report(&l, &o);
 	loader_close(&l);
@@ -486,7 +575,8 @@ static int cmd_run(const struct invocation *in)
 		}
 		ao.metrics = &listen;
 	}
-	attach_request_init(o, in->given, in, &ao.attach);
+	if (attach_request_init(o, in->given, in, &ao.attach))
+		return EXIT_USAGE;
 	if (need_caps("run", 1))
 		return EXIT_RUNTIME;
 	return exit_status(agent_run(&ao));
@@ -502,7 +592,7 @@ static int cmd_replay(const struct invocation *in)
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
 	}
-	if (control_compile(o->limits, o->period_ns, o->leaky, 0, stderr, &limits))
+	if (control_compile(o->limits, o->period_ns, o->leaky, 0, 1, stderr, &limits))
 		return EXIT_USAGE;
 	if (need_caps("replay", 0)) {
 		limits_free(&limits);
@@ -524,16 +614,23 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach, 1, 64, OPTIONS(attach_options, attach_defaults),
 	  .usage = "attach IFACE... [--limits FILE] [--xdp-mode auto|native|generic] [--dry-run]\n"
 		   "       [--period DURATION] [--mode strict|leaky]\n"
-		   "       [--max-sources N] [--max-blocked N]",
+		   "       [--max-sources N] [--max-blocked N] [--allow-empty]\n"
+		   "       [--syncookies off|on|auto] [--syncookie-ports LIST] [--synack-cap N]",
 	  .help = "Load the XDP program once (pinned under the pin directory), load FILE's\n"
 		  "limits, and attach to each interface; all or nothing. Never replaces an XDP\n"
 		  "program synlimit did not attach. --dry-run counts what would be dropped and\n"
 		  "drops nothing. --period and --mode apply to bare-number limits. The table\n"
-		  "sizes apply to the first attach." },
+		  "sizes apply to the first attach. --syncookies on answers connection attempts\n"
+		  "of sources that have not completed a handshake with SYN cookies from XDP\n"
+		  "(Linux 6.9 or later); auto does so while attempts exceed 2000/s; off removes\n"
+		  "it. Without --syncookies the interface's cookie mode stays as it is.\n"
+		  "A limits file with no rules is refused unless --allow-empty is given." },
 	{ "run", cmd_run, 1, 64, OPTIONS(run_options, attach_defaults),
 	  .usage = "run IFACE... --limits FILE [--xdp-mode auto|native|generic] [--dry-run]\n"
 		   "       [--period DURATION] [--mode strict|leaky]\n"
-		   "       [--max-sources N] [--max-blocked N] [--metrics ADDR:PORT]\n"
+		   "       [--max-sources N] [--max-blocked N]\n"
+		   "       [--allow-empty] [--syncookies off|on|auto] [--syncookie-ports LIST]\n"
+		   "       [--synack-cap N] [--metrics ADDR:PORT]\n"
 		   "       [--log-format text|json|journal] [--detach-on-exit]",
 	  .help = "The agent, for systemd (Type=notify): attach as attach does (same options),\n"
 		  "or adopt what is attached already, then stay: reload FILE on SIGHUP and when\n"
@@ -546,13 +643,15 @@ static const struct command commands[] = {
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },
 	{ "reload", cmd_reload, 1, 1, OPTIONS(bare_options, bare_defaults),
-	  .usage = "reload FILE [--period D] [--mode strict|leaky]",
+	  .usage = "reload FILE [--period D] [--mode strict|leaky] [--allow-empty]",
 	  .help = "Validate FILE, then swap in its limits atomically: a packet sees the old\n"
 		  "table or the new one. Counters and every source's history are kept. A bad\n"
 		  "file changes nothing. Bare numbers keep the period and mode given at attach\n"
-		  "unless set here." },
+		  "unless set here. FILE is read once; one rewritten while read, one that is\n"
+		  "not a regular file, and one with no rules (unless --allow-empty: it lifts\n"
+		  "every limit) are refused." },
 	{ "check", cmd_check, 1, 1, OPTIONS(bare_options, bare_defaults),
-	  .usage = "check FILE [--period D] [--mode strict|leaky]",
+	  .usage = "check FILE [--period D] [--mode strict|leaky] [--allow-empty]",
 	  .help = "Validate FILE only: every error and warning as FILE:LINE: message." },
 	{ "status", cmd_status, 0, 0, OPTIONS(report_options, report_defaults),
 	  .usage = "status [--json]",
@@ -575,7 +674,9 @@ static const struct command commands[] = {
 	{ "watch", READS(watch_run, 0, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "watch [--json]",
 	  .help = "Stream block and unblock events until interrupted (one JSON object a line\n"
-		  "with --json). One watcher at a time: watchers share the ring buffer." },
+		  "with --json). One consumer at a time: each event is delivered once, so a\n"
+		  "second watch is refused. An event made under an earlier limits table is\n"
+		  "labelled with its line and generation, not with the current file." },
 	{ "replay", cmd_replay, 1, 1, OPTIONS(replay_options, replay_defaults),
 	  .usage = "replay --limits FILE CAPTURE.pcap [--json] [--period D] [--mode strict|leaky]",
 	  .help = "Run every packet of an Ethernet capture through the real XDP program with its\n"

@@ -71,12 +71,19 @@ static void render_counters(FILE *out, const struct stats_snapshot *s)
 	sample(out, "synlimit_dropped_packets_total", "reason", "limit", s->c[STAT_SYN_DROP_LIMIT]);
 	sample(out, "synlimit_dropped_packets_total", "reason", "block", s->c[STAT_SYN_DROP_BLOCK]);
 	sample(out, "synlimit_dropped_packets_total", "reason", "deny", s->c[STAT_SYN_DROP_DENY]);
+	sample(out, "synlimit_dropped_packets_total", "reason", "synack_cap",
+	       s->c[STAT_SYN_COOKIE_CAPPED]);
 	sample(out, "synlimit_dropped_packets_total", "reason", "malformed", s->sum.malformed);
 	family(out, "synlimit_events_total", "counter",
 	       "Block and unblock events: sent to the ring buffer, suppressed by the event rate "
 	       "limit, or lost (ring buffer full).");
 	stat_range(out, s, "synlimit_events_total", "outcome", STAT_EVENTS_SENT, STAT_EVENTS_LOST,
 		   "events_");
+	family(out, "synlimit_cookie_total", "counter",
+	       "Cookie mode: verified sources' attempts, attempts unfit for a cookie, handshake "
+	       "ACKs by outcome, sources verified, auto mode switching on and off.");
+	stat_range(out, s, "synlimit_cookie_total", "outcome", STAT_COOKIE_VERIFIED_SYN,
+		   STAT_COOKIE_AUTO_OFF, "cookie_");
 }
 
 static void render_tables(FILE *out, const struct stats_snapshot *s)
@@ -101,7 +108,7 @@ static void render_tables(FILE *out, const struct stats_snapshot *s)
 static void render_interfaces(FILE *out, const struct loaded *l, const struct stats_snapshot *s)
 {
 	struct xdp_iface attached[SYNLIMIT_MAX_IFACES];
-	int n_attached = xdp_list(l->pin_dir, attached, SYNLIMIT_MAX_IFACES), i, v;
+	int n_attached = xdp_list(&l->dir, attached, SYNLIMIT_MAX_IFACES), i, v;
 
 	family(out, "synlimit_interfaces_attached", "gauge",
 	       "Interfaces the XDP program is attached to.");

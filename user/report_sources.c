@@ -16,6 +16,7 @@
 #include "limit_table.h"
 #include "log.h"
 #include "report.h"
+#include "syncookie.h"
 #include "rule.h"
 #include "table_dump.h"
 #include "util.h"
@@ -211,6 +212,8 @@ struct shown_source {
 	struct source_view v;
 	struct source_key key; /* where its state would be */
 	int found;	       /* a state is stored */
+	int verified;	       /* by a cookie handshake, verified_age_ns ago */
+	__u64 verified_age_ns;
 };
 
 static const char *action_name(const struct source_view *v)
@@ -233,6 +236,7 @@ static void print_show_json(const struct shown_source *s, const struct synlimit_
 	json_string_field(&j, "action", action_name(&s->v));
 	json_string_field(&j, "rule", rule_origin(&s->v, config, origin, sizeof(origin)));
 	json_string_field(&j, "limit", rule_text(&s->v, limit, sizeof(limit)));
+	json_bool_field(&j, "verified", s->verified);
 	json_key(&j, "state");
 	if (s->found)
 		print_source_json(&j, &s->v, config);
@@ -248,6 +252,9 @@ static void print_show_plain(const struct shown_source *s, const struct synlimit
 	char origin[300], limit[128], text[ADDR_TEXT_MAX], rate[48];
 
 	printf("%s\n", s->text);
+	if (s->verified)
+		printf("  verified by a SYN cookie handshake %.0fs ago\n",
+		       (double)s->verified_age_ns / 1e9);
 	if (!v->has_rule) {
 		printf("  rule     none: connection attempts pass\n");
 		return;
@@ -279,6 +286,7 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	union synlimit_addr addr;
 	unsigned int prefix;
 	const char *why = NULL;
+	char via[32];
 	int table, err;
 
 	if (addr_parse(text, &addr, &prefix, &why) || prefix != 128) {
@@ -292,6 +300,8 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 	s.v.has_rule = source_rule_live(table, &addr, &s.v.rule);
 	if (table >= 0)
 		close(table);
+	s.verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr,
+					mono_now_ns(), &s.verified_age_ns) == 1;
 	if (s.v.has_rule && s.v.rule.action == RULE_LIMIT) {
 		addr_mask(&addr, s.v.rule.per_prefix, &s.key.addr);
 		s.key.prefixlen = s.v.rule.per_prefix;

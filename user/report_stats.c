@@ -16,7 +16,8 @@ static void print_stats_json(const struct stats_snapshot *s)
 	json_object_begin(&j);
 	json_u64_field(&j, "packets", s->sum.packets);
 	json_u64_field(&j, "syn", s->sum.syn);
-	json_u64_field(&j, "passed", s->sum.packets - s->sum.dropped);
+	json_u64_field(&j, "passed", s->sum.packets - s->sum.dropped - s->sum.answered);
+	json_u64_field(&j, "answered", s->sum.answered);
 	json_u64_field(&j, "dropped", s->sum.dropped);
 	json_key(&j, "dropped_by_reason");
 	json_object_begin(&j);
@@ -24,6 +25,7 @@ static void print_stats_json(const struct stats_snapshot *s)
 	json_u64_field(&j, "block", s->c[STAT_SYN_DROP_BLOCK]);
 	json_u64_field(&j, "deny", s->c[STAT_SYN_DROP_DENY]);
 	json_u64_field(&j, "malformed", s->sum.malformed);
+	json_u64_field(&j, "syn_ack_cap", s->c[STAT_SYN_COOKIE_CAPPED]);
 	json_object_end(&j);
 	json_u64_field(&j, "would_drop", s->c[STAT_SYN_WOULD_DROP]);
 	json_key(&j, "evictions");
@@ -57,7 +59,12 @@ static void print_stats_plain(const struct stats_snapshot *s)
 	int i;
 
 	printf("%-22s %llu\n", "packets", (unsigned long long)s->sum.packets);
-	printf("%-22s %llu\n", "passed", (unsigned long long)(s->sum.packets - s->sum.dropped));
+	printf("%-22s %llu\n", "passed",
+	       (unsigned long long)(s->sum.packets - s->sum.dropped - s->sum.answered));
+	if (s->sum.answered || s->c[STAT_SYN_COOKIE_CAPPED]) /* cookie mode */
+		printf("%-22s %llu (SYN-ACKs with a cookie; %llu more dropped by the cap)\n",
+		       "answered", (unsigned long long)s->sum.answered,
+		       (unsigned long long)s->c[STAT_SYN_COOKIE_CAPPED]);
 	printf("%-22s %llu (limit %llu, block %llu, deny %llu, malformed %llu)\n", "dropped",
 	       (unsigned long long)s->sum.dropped, (unsigned long long)s->c[STAT_SYN_DROP_LIMIT],
 	       (unsigned long long)s->c[STAT_SYN_DROP_BLOCK],

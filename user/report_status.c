@@ -9,6 +9,7 @@
 #include "log.h"
 #include "report.h"
 #include "stats.h"
+#include "syncookie.h"
 #include "table_dump.h"
 #include "xdp.h"
 
@@ -16,6 +17,8 @@
 
 struct status {
 	const char *pin_dir;
+	const char *pins; /* pin_dir through its checked descriptor */
+	char via[32];
 	struct xdp_iface ifaces[MAX_IFACES];
 	int n_ifaces;
 	__u32 prog_id;
@@ -70,6 +73,7 @@ static void print_status_json(const struct status *s)
 		json_u64_field(&j, "ifindex", it->ifindex);
 		json_string_field(&j, "mode", it->mode);
 		json_u64_field(&j, "link_id", it->link_id);
+		syncookie_status_json(&j, s->pins, it->ifindex);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -79,6 +83,7 @@ static void print_status_json(const struct status *s)
 	json_u64_field(&j, "rules", config->rule_count);
 	json_string_field(&j, "loaded_at", config->loaded_at ? s->loaded_at : NULL);
 	json_u64_field(&j, "reloads", config->reloads);
+	json_u64_field(&j, "generation", config->generation);
 	json_string_field(&j, "bare_period", s->bare_period);
 	json_string_field(&j, "bare_mode", bare_mode(config));
 	json_object_end(&j);
@@ -103,15 +108,18 @@ static void print_status_json(const struct status *s)
 static void print_status_plain(const struct status *s)
 {
 	const struct synlimit_config *config = &s->config;
+	char cookies[96];
 	int i;
 
 	printf("synlimit: %s (pin dir %s, ABI %u)\n",
 	       s->n_ifaces > 0 ? "attached" : "loaded, attached nowhere", s->pin_dir,
 	       config->abi_version);
 	for (i = 0; i < s->n_ifaces; i++)
-		printf("  %-16s %-8s link %u\n",
-		       s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)", s->ifaces[i].mode,
-		       s->ifaces[i].link_id);
+		printf(
+		    "  %-16s %-8s link %u, %s\n",
+		    s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)", s->ifaces[i].mode,
+		    s->ifaces[i].link_id,
+		    syncookie_status_text(s->pins, s->ifaces[i].ifindex, cookies, sizeof(cookies)));
 	if (config->limits_path[0])
 		printf("limits:  %s, %u rules, loaded %s, %llu reloads\n", config->limits_path,
 		       config->rule_count, s->loaded_at, (unsigned long long)config->reloads);
@@ -134,7 +142,7 @@ static int status_read(const struct loaded *l, struct status *s)
 	__u64 c[STAT_MAX];
 	int err;
 
-	s->n_ifaces = xdp_list(s->pin_dir, s->ifaces, MAX_IFACES);
+	s->n_ifaces = xdp_list(&l->dir, s->ifaces, MAX_IFACES);
 	err = config_read(l, &s->config);
 	if (!err)
 		err = stats_read(l->stats_fd, c);
@@ -160,7 +168,7 @@ int report_status(const char *pin_dir, const struct report_options *opts)
 	struct loaded l;
 	int err;
 
-	err = loader_open(pin_dir, 1, &l);
+	err = loader_open(pin_dir, LOADER_READ_ONLY, &l);
 	if (err == -ENOENT) {
 		if (opts->json)
 			print_unattached_json(pin_dir);
@@ -172,6 +180,7 @@ int report_status(const char *pin_dir, const struct report_options *opts)
 		loader_explain(pin_dir, err);
 		return err;
 	}
+	s.pins = pin_dir_fd_path(&l.dir, s.via, sizeof(s.via));
 	err = status_read(&l, &s);
 	if (err)
 		pr_warn("cannot read %s: %s\n", pin_dir, strerror(-err));

@@ -69,7 +69,8 @@ int rule_compile(const struct limit_spec *spec, struct rule *rule, const char **
 	memset(rule, 0, sizeof(*rule));
 	rule->action = spec->action;
 	rule->line = spec->line;
-	rule->flags = (spec->leaky ? RULE_F_LEAKY : 0) | (spec->dry_run ? RULE_F_DRY_RUN : 0);
+	rule->flags = (spec->leaky ? RULE_F_LEAKY : 0) | (spec->dry_run ? RULE_F_DRY_RUN : 0) |
+		      spec->syncookies;
 	if (spec->action != RULE_LIMIT)
 		return 0;
 
@@ -151,6 +152,9 @@ char *format_rule(const struct rule *rule, char *buf, size_t size)
 	if (rule->per_prefix != 128)
 		used += snprintf(buf + used, size - used, " per=/%u",
 				 rule->per_prefix >= 96 ? rule->per_prefix - 96 : rule->per_prefix);
+	if (rule->flags & (RULE_F_COOKIES_ON | RULE_F_COOKIES_OFF))
+		used += snprintf(buf + used, size - used, " syncookies=%s",
+				 rule->flags & RULE_F_COOKIES_ON ? "on" : "off");
 	if (rule->flags & RULE_F_DRY_RUN)
 		snprintf(buf + used, size - used, " dry-run");
 	return buf;

@@ -23,6 +23,7 @@ struct limit_spec {
 	__u64 burst;	   /* bucket only; 0: the limit, at least 1 */
 	__u64 block_ns;	   /* 0: no block */
 	__u8 per_prefix;   /* aggregation prefix in the 128-bit space, 1..128 */
+	__u8 syncookies;   /* 0: as the interface says; RULE_F_COOKIES_ON or _OFF */
 	__u32 line;
 };
 

@@ -10,7 +10,9 @@ static int refused_at(const struct blocked_state *blk, const struct rule *rule, 
 {
 	struct source_state copy = blk->state;
 
-	if (rule->block_ns && at - blk->hold_ns < rule->block_ns)
+	/* signed, as the data path reads it: hold_ns may be another CPU's
+	 * stamp a moment after `at` */
+	if (rule->block_ns && (__s64)(at - blk->hold_ns) < (__s64)rule->block_ns)
 		return 1;
 	return rate_step(&copy, rule, at);
 }

@@ -24,6 +24,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_BAD_L4_TRUNC] = "bad_l4_truncated",
 	[STAT_BAD_DOFF] = "bad_tcp_doff",
 	[STAT_BAD_FLAGS] = "bad_tcp_flags",
+	[STAT_BAD_V4MAPPED] = "bad_v4mapped_source",
 	[STAT_SYN_NO_RULE] = "syn_no_rule",
 	[STAT_SYN_ALLOWED] = "syn_allowed",
 	[STAT_SYN_PASSED] = "syn_passed",
@@ -32,12 +33,23 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_SYN_DROP_LIMIT] = "syn_dropped_limit",
 	[STAT_SYN_DROP_BLOCK] = "syn_dropped_block",
 	[STAT_SYN_NO_STATE] = "syn_untracked",
+	[STAT_SYN_COOKIE_SENT] = "syn_cookie_sent",
+	[STAT_SYN_COOKIE_CAPPED] = "syn_cookie_capped",
 	[STAT_SOURCE_INSERTS] = "source_inserts",
 	[STAT_BLOCKED_INSERTS] = "blocked_inserts",
 	[STAT_BLOCKED_DELETES] = "blocked_deletes",
 	[STAT_EVENTS_SENT] = "events_sent",
 	[STAT_EVENTS_SUPPRESSED] = "events_suppressed",
 	[STAT_EVENTS_LOST] = "events_lost",
+	[STAT_COOKIE_VERIFIED_SYN] = "cookie_verified_syn",
+	[STAT_COOKIE_UNFIT] = "cookie_unfit",
+	[STAT_COOKIE_ACK_VALID] = "cookie_ack_valid",
+	[STAT_COOKIE_ACK_INVALID] = "cookie_ack_invalid",
+	[STAT_COOKIE_ACK_KERNEL] = "cookie_ack_kernel",
+	[STAT_COOKIE_ASSIGN_FAILED] = "cookie_assign_failed",
+	[STAT_COOKIE_VERIFIED] = "cookie_verified",
+	[STAT_COOKIE_AUTO_ON] = "cookie_auto_on",
+	[STAT_COOKIE_AUTO_OFF] = "cookie_auto_off",
 };
 
 const char *stat_name(enum synlimit_stat stat)
@@ -84,8 +96,9 @@ void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum)
 	for (i = STAT_MALFORMED_DROP_FIRST; i <= STAT_MALFORMED_DROP_LAST; i++)
 		sum->malformed += c[i];
 	sum->syn = c[STAT_SYN];
+	sum->answered = c[STAT_SYN_COOKIE_SENT];
 	sum->dropped = sum->malformed + c[STAT_SYN_DROP_DENY] + c[STAT_SYN_DROP_LIMIT] +
-		       c[STAT_SYN_DROP_BLOCK];
+		       c[STAT_SYN_DROP_BLOCK] + c[STAT_SYN_COOKIE_CAPPED];
 }
 
 __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries)

@@ -17,6 +17,7 @@ struct stats_summary {
 	__u64 syn;	 /* connection attempts */
 	__u64 dropped;	 /* malformed and dropped, or refused attempts */
 	__u64 malformed; /* the malformed classes that are dropped */
+	__u64 answered;	 /* SYNs answered with a SYN cookie: neither passed nor dropped */
 };
 void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum);
 

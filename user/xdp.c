@@ -9,8 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
-#include "util.h"
 #include "xdp.h"
+
+static void link_pin_name(char *buf, size_t size, __u32 ifindex)
+{
+	snprintf(buf, size, "link_%u", ifindex);
+}
 
 static int link_info(int link_fd, struct bpf_link_info *info)
 {
@@ -55,7 +59,7 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 	static const __u32 mode_flags[] = { 0, XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE };
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flags[mode]);
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	char path[PATH_MAX], name[BPF_OBJ_NAME_LEN];
+	char pin[32], name[BPF_OBJ_NAME_LEN];
 	struct bpf_link_info info;
 	__u32 ifindex = if_nametoindex(ifname);
 	int link_fd, err;
@@ -64,11 +68,10 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 		pr_warn("%s: no such interface\n", ifname);
 		return -ENODEV;
 	}
-	err = pin_path(path, sizeof(path), l->pin_dir, "link_%u", ifindex);
-	if (err)
-		return err;
-
-	link_fd = bpf_obj_get(path);
+	link_pin_name(pin, sizeof(pin), ifindex);
+	link_fd = pin_get(l->dir.fd, l->dir.path, pin, 0);
+	if (link_fd == -EPROTO)
+		return link_fd;
 	if (link_fd >= 0) {
 		err = link_info(link_fd, &info);
 		close(link_fd);
@@ -84,7 +87,7 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 			}
 			return 1;
 		}
-		unlink(path); /* a link whose interface went away */
+		pin_remove(l->dir.fd, pin); /* a link whose interface went away */
 	}
 
 	if (bpf_xdp_query((int)ifindex, 0, &q)) {
@@ -116,9 +119,10 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 				err == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
 		return err;
 	}
-	if (bpf_obj_pin(link_fd, path)) {
-		err = -errno;
-		pr_warn("%s: cannot pin the link at %s: %s\n", ifname, path, strerror(-err));
+	err = pin_put(l->dir.fd, pin, link_fd);
+	if (err) {
+		pr_warn("%s: cannot pin the link at %s/%s: %s\n", ifname, l->dir.path, pin,
+			strerror(-err));
 		close(link_fd); /* unpinned: closing the last fd detaches it */
 		return err;
 	}
@@ -126,44 +130,40 @@ int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode)
 	return 0;
 }
 
-int xdp_detach(const char *pin_dir, __u32 ifindex)
+int xdp_detach(const struct pin_dir *dir, __u32 ifindex)
 {
-	char path[PATH_MAX];
-	int link_fd, err = pin_path(path, sizeof(path), pin_dir, "link_%u", ifindex);
+	char pin[32];
+	int link_fd, err = 0;
 
-	if (err)
-		return err;
-	link_fd = bpf_obj_get(path);
+	link_pin_name(pin, sizeof(pin), ifindex);
+	link_fd = pin_get(dir->fd, dir->path, pin, 0);
 	if (link_fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return link_fd;
 	/* a link whose interface is gone is already detached */
 	if (bpf_link_detach(link_fd) && errno != ENOLINK && errno != EINVAL)
 		err = -errno;
 	close(link_fd);
-	if (!err && unlink(path))
-		err = -errno;
+	if (!err)
+		err = pin_remove(dir->fd, pin);
 	return err;
 }
 
-int xdp_list(const char *pin_dir, struct xdp_iface *out, int max)
+int xdp_list(const struct pin_dir *dir, struct xdp_iface *out, int max)
 {
 	struct dirent *de;
+	DIR *d = dir->fd < 0 ? NULL : pin_dir_list(dir->fd);
 	int n = 0;
-	DIR *d = opendir(pin_dir);
 
 	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+		return dir->fd < 0 ? 0 : -errno;
 	while ((de = readdir(d)) && n < max) {
-		char path[PATH_MAX];
 		struct bpf_link_info info;
 		struct xdp_iface *it = &out[n];
 		int fd;
 
 		if (strncmp(de->d_name, "link_", 5))
 			continue;
-		if (pin_path(path, sizeof(path), pin_dir, "%s", de->d_name))
-			continue;
-		fd = bpf_obj_get(path);
+		fd = pin_get(dir->fd, dir->path, de->d_name, 0);
 		if (fd < 0)
 			continue;
 		memset(it, 0, sizeof(*it));

@@ -29,9 +29,9 @@ struct xdp_iface {
 int xdp_attach(const struct loaded *l, const char *ifname, enum xdp_mode mode);
 
 /* Detach our link from ifindex and remove its pin. -ENOENT when not ours. */
-int xdp_detach(const char *pin_dir, __u32 ifindex);
+int xdp_detach(const struct pin_dir *dir, __u32 ifindex);
 
 /* Our pinned links; returns how many (at most max), or -errno. */
-int xdp_list(const char *pin_dir, struct xdp_iface *out, int max);
+int xdp_list(const struct pin_dir *dir, struct xdp_iface *out, int max);
 
 #endif /* SYNLIMIT_XDP_H */

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 2
+#define SYNLIMIT_ABI_VERSION 4
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -49,15 +49,18 @@ enum synlimit_stat {
 	STAT_BAD_L4_TRUNC,   /* TCP header (or options) cut short: drop */
 	STAT_BAD_DOFF,	     /* TCP data offset < 5: drop */
 	STAT_BAD_FLAGS,	     /* SYN with RST or FIN: drop */
+	STAT_BAD_V4MAPPED,   /* IPv6 SYN from ::ffff:a.b.c.d: drop */
 	/* what happened to connection attempts */
-	STAT_SYN_NO_RULE,    /* no rule matched: pass */
-	STAT_SYN_ALLOWED,    /* allow rule: pass */
-	STAT_SYN_PASSED,     /* under its limit: pass */
-	STAT_SYN_WOULD_DROP, /* over the limit of a dry-run rule: pass */
-	STAT_SYN_DROP_DENY,  /* deny rule: drop */
-	STAT_SYN_DROP_LIMIT, /* over the limit: drop */
-	STAT_SYN_DROP_BLOCK, /* inside a block=DURATION: drop */
-	STAT_SYN_NO_STATE,   /* could not track the source: pass */
+	STAT_SYN_NO_RULE,	/* no rule matched: pass */
+	STAT_SYN_ALLOWED,	/* allow rule: pass */
+	STAT_SYN_PASSED,	/* under its limit: pass */
+	STAT_SYN_WOULD_DROP,	/* over the limit of a dry-run rule: pass */
+	STAT_SYN_DROP_DENY,	/* deny rule: drop */
+	STAT_SYN_DROP_LIMIT,	/* over the limit: drop */
+	STAT_SYN_DROP_BLOCK,	/* inside a block=DURATION: drop */
+	STAT_SYN_NO_STATE,	/* could not track the source: pass */
+	STAT_SYN_COOKIE_SENT,	/* unverified source: answered with a SYN cookie (XDP_TX) */
+	STAT_SYN_COOKIE_CAPPED, /* unverified source, SYN-ACK cap reached: drop */
 	/* bookkeeping: table churn (evictions = inserts - deletes - entries) */
 	STAT_SOURCE_INSERTS, /* the sources table is never deleted from */
 	STAT_BLOCKED_INSERTS,
@@ -65,16 +68,26 @@ enum synlimit_stat {
 	STAT_EVENTS_SENT,
 	STAT_EVENTS_SUPPRESSED, /* over the event rate limit */
 	STAT_EVENTS_LOST,	/* ring buffer full */
+	/* cookie mode (include/synlimit/cookie.h) */
+	STAT_COOKIE_VERIFIED_SYN,  /* a verified source's SYN: on to its limit */
+	STAT_COOKIE_UNFIT,	   /* IPv4 options or IPv6 extension headers: limited as before */
+	STAT_COOKIE_ACK_VALID,	   /* an ACK with our cookie: handed to the kernel */
+	STAT_COOKIE_ACK_INVALID,   /* an ACK for no connection, no valid cookie: drop */
+	STAT_COOKIE_ACK_KERNEL,	   /* an ACK with the kernel's own cookie: pass */
+	STAT_COOKIE_ASSIGN_FAILED, /* valid, but the kernel refused the request: pass */
+	STAT_COOKIE_VERIFIED,	   /* a source entered the verified table */
+	STAT_COOKIE_AUTO_ON,	   /* auto mode switched cookies on */
+	STAT_COOKIE_AUTO_OFF,	   /* ...and off */
 	STAT_MAX,
 };
 
 #define STAT_CLASS_FIRST STAT_NOT_IP
-#define STAT_CLASS_LAST	 STAT_BAD_FLAGS
+#define STAT_CLASS_LAST	 STAT_BAD_V4MAPPED
 #define STAT_SYN_FIRST	 STAT_SYN_NO_RULE
-#define STAT_SYN_LAST	 STAT_SYN_NO_STATE
+#define STAT_SYN_LAST	 STAT_SYN_COOKIE_CAPPED
 /* The malformed classes whose packets are dropped (README "Classification"). */
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
-#define STAT_MALFORMED_DROP_LAST  STAT_BAD_FLAGS
+#define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
 
 /* Per-interface totals (by ingress ifindex): what each interface the
  * program is attached to saw, and the verdicts. packets = passed + dropped. */
@@ -114,6 +127,9 @@ enum rule_algo {
 
 #define RULE_F_LEAKY   (1U << 0) /* only accepted attempts update the state */
 #define RULE_F_DRY_RUN (1U << 1) /* count "would drop", pass */
+#define RULE_F_COOKIES_ON                                                                          \
+	(1U << 2) /* syncookies=on: whenever the interface has cookies on or auto */
+#define RULE_F_COOKIES_OFF (1U << 3) /* syncookies=off: never */
 
 /*
  * A rule, compiled by the controller (user/rule.c) so that the data path
@@ -121,13 +137,13 @@ enum rule_algo {
  * fixed point (events per period * 65536).
  */
 struct rule {
-	__u8 action;	 /* enum rule_action */
-	__u8 algo;	 /* enum rule_algo */
-	__u8 flags;	 /* RULE_F_* */
-	__u8 per_prefix; /* aggregation prefix in the 128-bit space (1..128) */
-	__u32 line;	 /* line in the limits file, for reports */
-	__u32 shape;	 /* algo and period: state of another shape restarts */
-	__u32 pad;
+	__u8 action;	  /* enum rule_action */
+	__u8 algo;	  /* enum rule_algo */
+	__u8 flags;	  /* RULE_F_* */
+	__u8 per_prefix;  /* aggregation prefix in the 128-bit space (1..128) */
+	__u32 line;	  /* line in the limits file, for reports */
+	__u32 shape;	  /* algo and period: state of another shape restarts */
+	__u32 generation; /* of the table holding it: events carry it (config.generation) */
 	union synlimit_addr per_mask; /* source & per_mask = state key */
 	__u64 period_ns;
 	__u64 block_ns; /* block=DURATION, 0 if none */
@@ -195,6 +211,8 @@ struct event_budget {
 enum event_type {
 	EVENT_BLOCK = 1,
 	EVENT_UNBLOCK = 2,
+	EVENT_COOKIES_ON = 3, /* auto mode: addr unused, line = ifindex, rate_q16 = attempts/s */
+	EVENT_COOKIES_OFF = 4,
 };
 
 struct synlimit_event {
@@ -204,9 +222,11 @@ struct synlimit_event {
 	__u8 type; /* enum event_type */
 	__u8 dry_run;
 	__u8 pad;
-	__u32 line;	/* rule's line in the limits file */
-	__u64 rate_q16; /* ewma rate, 0 for bucket */
-	__u64 drops;	/* for UNBLOCK: drops in the episode */
+	__u32 line;	  /* rule's line in the limits file */
+	__u64 rate_q16;	  /* ewma rate, 0 for bucket */
+	__u64 drops;	  /* for UNBLOCK: drops in the episode */
+	__u32 generation; /* of the limit table the rule came from */
+	__u32 pad2;
 };
 
 /* Single-entry array describing what is loaded; pinned with the maps, so a
@@ -221,6 +241,7 @@ struct synlimit_config {
 	__u64 reloads;
 	__u64 bare_period_ns; /* --period for bare numbers */
 	__u32 flags;	      /* CONFIG_F_* */
+	__u32 generation;     /* of the table in force: 0 none yet, then 1 up, one per load */
 	__u32 reload_errors;  /* reloads refused: the file had errors */
 	char limits_path[SYNLIMIT_PATH_MAX];
 };

@@ -10,6 +10,7 @@
 # Prints a markdown section. Usage: bench_flood.sh [--quick]
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/contenders.sh"
 need_root
 for tool in nft iptables ip6tables ethtool; do
 	command -v $tool >/dev/null 2>&1 || {
@@ -43,44 +44,16 @@ EOF
 
 setup() {
 	case $1 in
-	bare) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_drop ;;
 	synlimit-native) sl -q attach s0 --xdp-mode native --limits "$WORK/limits" --max-sources 1048576 ;;
 	synlimit-generic) sl -q attach s0 --xdp-mode generic --limits "$WORK/limits" --max-sources 1048576 ;;
-	nftables)
-		in_server nft -f - <<'EOF'
-table inet synbench {
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		ip saddr 198.18.0.1 accept
-		tcp flags & (syn | ack) == syn meter syn4 size 1048576 { ip saddr limit rate over 1/second burst 5 packets } drop
-		tcp flags & (syn | ack) == syn meter syn6 size 1048576 { ip6 saddr limit rate over 1/second burst 5 packets } drop
-	}
-}
-EOF
-		;;
-	iptables)
-		in_server iptables -t raw -A PREROUTING -s 198.18.0.1 -j ACCEPT
-		in_server iptables -t raw -A PREROUTING -p tcp --syn -m hashlimit --hashlimit-above 1/sec \
-			--hashlimit-burst 5 --hashlimit-mode srcip --hashlimit-name synb \
-			--hashlimit-htable-size 1048576 --hashlimit-htable-max 1048576 -j DROP
-		in_server ip6tables -t raw -A PREROUTING -p tcp --syn -m hashlimit --hashlimit-above 1/sec \
-			--hashlimit-burst 5 --hashlimit-mode srcip --hashlimit-name synb6 \
-			--hashlimit-htable-size 1048576 --hashlimit-htable-max 1048576 -j DROP
-		;;
-	none) ;;
+	*) contender_setup "$1" ;;
 	esac
 }
 
 teardown() {
 	case $1 in
-	bare) in_server ip link set dev s0 xdp off ;;
 	synlimit-*) sl -q detach --all ;;
-	nftables) in_server nft delete table inet synbench ;;
-	iptables)
-		in_server iptables -t raw -F PREROUTING
-		in_server ip6tables -t raw -F PREROUTING
-		;;
-	none) ;;
+	*) contender_teardown "$1" ;;
 	esac
 }
 

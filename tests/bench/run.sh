@@ -23,11 +23,13 @@ start=$(date +%s)
 	echo "| synlimit | $(git describe --always --dirty 2>/dev/null || echo unknown) |"
 	echo
 	echo "Commands: \`build/tests/bench_prog $quick\` (per-packet cost, memory, two CPUs) and"
-	echo "\`sh tests/bench/bench_flood.sh $quick\` (floods on the veth path)."
+	echo "\`sh tests/bench/bench_flood.sh $quick\` (floods on the veth path), \`sh tests/bench/bench_cookies.sh"
+	echo "$quick\` (spoofed floods against cookie mode and the alternatives)."
 	echo
 	build/tests/bench_prog $quick
 	echo
 	sh tests/bench/bench_flood.sh $quick
+	sh tests/bench/bench_cookies.sh $quick
 	echo "Run time: $(($(date +%s) - start)) s."
 } >"$report" 2>&1
 rc=$?

@@ -8,7 +8,7 @@
 #   server namespace $NS_S: s0 198.18.0.2/24 2001:db8::2/64, synlimit on s0
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SYNLIMIT=$TOP/build/synlimit
+SYNLIMIT=${SYNLIMIT:-$TOP/build/synlimit} # test_sanitized.sh runs another build
 TAG=sl$$
 NS_C=${TAG}c
 NS_S=${TAG}s

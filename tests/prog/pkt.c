@@ -37,6 +37,12 @@ static void put16(__u8 *p, __u16 v)
 	p[1] = v & 0xff;
 }
 
+static void put32(__u8 *p, __u32 v)
+{
+	put16(p, (__u16)(v >> 16));
+	put16(p + 2, (__u16)v);
+}
+
 static __u32 sum16(const __u8 *p, size_t n, __u32 sum)
 {
 	size_t i;
@@ -62,19 +68,24 @@ static void put_l4(struct cursor *c, const struct pkt_spec *s, __u8 proto)
 	size_t hlen;
 
 	if (proto == IPPROTO_TCP) {
-		__u8 doff = s->doff ? s->doff : 5 + s->tcp_opt_words;
+		__u8 words = s->tcp_opts ? s->tcp_opts_len / 4 : s->tcp_opt_words;
+		__u8 doff = s->doff ? s->doff : 5 + words;
 
-		hlen = 20 + s->tcp_opt_words * 4;
+		hlen = 20 + words * 4;
 		h = put(c, hlen);
 		if (!h)
 			return;
 		put16(h, s->sport ? s->sport : 40000);
 		put16(h + 2, s->dport ? s->dport : 25);
-		h[4] = 0x12; /* sequence number */
+		put32(h + 4, s->seq ? s->seq : 0x12000000);
+		put32(h + 8, s->ack_seq);
 		h[12] = doff << 4;
 		h[13] = s->tcp_none ? 0 : s->tcp_flags ? s->tcp_flags : F_SYN;
 		put16(h + 14, 64240);
-		memset(h + 20, 1, s->tcp_opt_words * 4); /* NOP options */
+		if (s->tcp_opts)
+			memcpy(h + 20, s->tcp_opts, words * 4);
+		else
+			memset(h + 20, 1, words * 4); /* NOP options */
 	} else {
 		h = put(c, 8); /* UDP, ICMP and ICMPv6 headers are 8 bytes */
 		if (!h)

@@ -56,6 +56,9 @@ struct pkt_spec {
 	__u8 doff; /* 0: 5 + tcp_opt_words; else written as is */
 	__u8 tcp_opt_words;
 	__u16 sport, dport;
+	__u32 seq, ack_seq;   /* 0: 0x12000000 and 0 */
+	const __u8 *tcp_opts; /* raw options instead of NOPs, tcp_opts_len bytes (4n) */
+	__u8 tcp_opts_len;
 	__u16 payload; /* bytes after the L4 header */
 	/* damage */
 	int truncate; /* > 0: keep this many bytes; < 0: cut this many off */

@@ -197,7 +197,6 @@ static void test_lookup(struct env *env)
 		{ "2001:db8:1::1", XDP_PASS, STAT_SYN_PASSED },	     /* /32 limit */
 		{ "2001:db8:a::1", XDP_PASS, STAT_SYN_ALLOWED },     /* /48 allow */
 		{ "2001:db8:a:b::1", XDP_DROP, STAT_SYN_DROP_DENY }, /* /64 deny */
-		{ "::ffff:198.18.9.9", XDP_PASS, STAT_SYN_ALLOWED }, /* same as IPv4 */
 	};
 	size_t i;
 
@@ -216,6 +215,16 @@ static void test_lookup(struct env *env)
 		      verdict, stat_name(cases[i].outcome),
 		      (unsigned long long)delta(env, cases[i].outcome));
 	}
+
+	/* an IPv6 header with an IPv4-mapped source never reaches the rules:
+	 * it would be counted as the IPv4 host */
+	mark(env);
+	check(syn_at(env, "::ffff:198.18.5.7", T0) == XDP_DROP &&
+		  delta(env, STAT_BAD_V4MAPPED) == 1 && delta(env, STAT_SYN) == 0,
+	      "lookup: an IPv6 SYN from ::ffff:198.18.5.7 is dropped as bad_v4mapped_source "
+	      "(+%llu), not looked up (syn +%llu)",
+	      (unsigned long long)delta(env, STAT_BAD_V4MAPPED),
+	      (unsigned long long)delta(env, STAT_SYN));
 
 	/* "*" is ::/0: covers IPv6 outside 2001:db8::/32, IPv4 has its own /0
 	 * (0.0.0.0/0 = ::ffff:0:0/96) which is longer and wins */
@@ -416,6 +425,97 @@ static void test_events(struct env *env)
 	      log.blocks, (unsigned long long)delta(env, STAT_EVENTS_SENT),
 	      (unsigned long long)delta(env, STAT_EVENTS_SUPPRESSED));
 	ring_buffer__free(rb);
+}
+
+/*
+ * Another CPU may stamp a block window a moment after this CPU read its
+ * clock: an attempt whose time is just before hold_ns is inside the window
+ * (a drop of the block), and the window stays where it is.
+ */
+static void test_block_window_clock_skew(struct env *env)
+{
+	static const struct test_rule rules[] = {
+		{ "198.18.30.0/24", LIMIT(2, 1000, .block_ns = 10 * SEC_NS) },
+	};
+	const __u64 t = T0 + 5000 * SEC_NS;
+	struct source_key key = { .prefixlen = 128 };
+	struct blocked_state blk = { 0 };
+	unsigned int prefix;
+	const char *why;
+
+	if (!check(env_load(env, rules, 1) == 0, "clock skew: load the rule"))
+		return;
+	CHECK_STR("clock skew: 2/1s block=10s, blocked at t", "PD",
+		  burst(env, "198.18.30.1", t, 2));
+	mark(env);
+	CHECK_STR("clock skew: an attempt stamped 1us before the window opened is dropped", "D",
+		  burst(env, "198.18.30.1", t - 1000, 1));
+	check(delta(env, STAT_SYN_DROP_BLOCK) == 1 && delta(env, STAT_SYN_DROP_LIMIT) == 0,
+	      "clock skew: it is a drop of the block (syn_dropped_block +1, syn_dropped_limit "
+	      "+0; got +%llu, +%llu)",
+	      (unsigned long long)delta(env, STAT_SYN_DROP_BLOCK),
+	      (unsigned long long)delta(env, STAT_SYN_DROP_LIMIT));
+	addr_parse("198.18.30.1", &key.addr, &prefix, &why);
+	if (check(!bpf_map_lookup_elem(bpf_map__fd(env->skel->maps.blocked_sources), &key, &blk),
+		  "clock skew: the source is in the blocked table"))
+		CHECK_EQ_U64("clock skew: the window did not move back (hold_ns)", t, blk.hold_ns);
+}
+
+/* Flip bit `bit` (0 = the top bit of the 128-bit address) of an address. */
+static void flip_bit(const char *text, unsigned int bit, char *out, size_t size)
+{
+	union synlimit_addr a;
+	unsigned int prefix;
+	const char *why;
+
+	addr_parse(text, &a, &prefix, &why);
+	a.u8[bit / 8] ^= 0x80 >> (bit % 8);
+	addr_format(&a, 128, out, size);
+}
+
+/*
+ * per=/N masks every 32-bit word of the address: two hosts that differ in
+ * one bit share a state exactly when that bit is at or after N, whichever
+ * word it is in. N in each of the four words.
+ */
+static void test_per_masks_every_word(struct env *env)
+{
+	static const unsigned int prefixes[] = { 16, 48, 80, 112 };
+	const char *base = "2001:db8:1111:2222:3333:4444:5555:6666";
+	__u64 t = T0 + 6000 * SEC_NS;
+	size_t i;
+	int w;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		const struct test_rule rules[] = {
+			{ "::/0", LIMIT(2, 1000, .per_prefix = prefixes[i]) },
+		};
+		unsigned int bits[6], n = 0, k;
+
+		if (!check(env_load(env, rules, 1) == 0, "per=/%u: load the rule", prefixes[i]))
+			return;
+		bits[n++] = prefixes[i] - 1; /* the last bit of the prefix */
+		bits[n++] = prefixes[i];     /* the first bit after it */
+		for (w = 0; w < 4; w++)
+			if ((unsigned int)w != prefixes[i] / 32)
+				bits[n++] = 32 * w + 5;
+		for (k = 0; k < n; k++) {
+			int shared = bits[k] >= prefixes[i];
+			char other[ADDR_TEXT_MAX], seq[3];
+
+			flip_bit(base, bits[k], other, sizeof(other));
+			/* 100 periods apart: every state has forgotten the last check */
+			t += 100 * SEC_NS;
+			seq[0] = one(env, base, t);
+			seq[1] = one(env, other, t);
+			seq[2] = '\0';
+			check(!strcmp(seq, shared ? "PD" : "PP"),
+			      "per=/%u, limit 2: %s then %s (bit %u, word %u) %s a state: expected "
+			      "%s, got %s",
+			      prefixes[i], base, other, bits[k], bits[k] / 32,
+			      shared ? "share" : "do not share", shared ? "PD" : "PP", seq);
+		}
+	}
 }
 
 /* ---- tables: eviction counting, blocked sources survive churn ---- */
@@ -733,6 +833,8 @@ int main(void)
 	test_events(&env);
 	test_traces_match_host(&env, 0);
 	test_traces_match_host(&env, 1);
+	test_block_window_clock_skew(&env);
+	test_per_masks_every_word(&env);
 	test_two_cpus(&env);
 	env_close(&env);
 	test_tables();

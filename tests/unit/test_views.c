@@ -132,6 +132,21 @@ static void test_block_duration(void)
 	      v.remaining_s);
 }
 
+/* hold_ns stamped by a CPU whose clock reads a little later than ours:
+ * the window has begun, not ended (signed, as the data path reads it) */
+static void test_block_stamped_later(void)
+{
+	struct rule rule = compile(RULE_LIMIT, ALGO_EWMA, 1000, NSEC_PER_SEC, 10 * NSEC_PER_SEC);
+	struct blocked_state blk = attempts(&rule, 1, T0);
+	struct source_view v;
+
+	blk.hold_ns = T0 + 1000;
+	v = view_at(&rule, 1, 1, &blk, T0);
+	check(v.blocked && near(v.remaining_s, 10.0, 0.0011),
+	      "block=10s stamped 1us after now: blocked for 10s more, got blocked %d, %.4fs",
+	      v.blocked, v.remaining_s);
+}
+
 static void test_counters(void)
 {
 	__u64 c[STAT_MAX] = { 0 };
@@ -149,10 +164,12 @@ static void test_counters(void)
 		     (STAT_MALFORMED_DROP_FIRST + 1 + STAT_MALFORMED_DROP_LAST + 1) *
 			 (STAT_MALFORMED_DROP_LAST - STAT_MALFORMED_DROP_FIRST + 1) / 2,
 		     sum.malformed);
-	CHECK_EQ_U64("dropped: malformed plus deny, limit and block drops",
+	CHECK_EQ_U64("dropped: malformed plus deny, limit, block and SYN-ACK cap drops",
 		     sum.malformed + STAT_SYN_DROP_DENY + 1 + STAT_SYN_DROP_LIMIT + 1 +
-			 STAT_SYN_DROP_BLOCK + 1,
+			 STAT_SYN_DROP_BLOCK + 1 + STAT_SYN_COOKIE_CAPPED + 1,
 		     sum.dropped);
+	CHECK_EQ_U64("answered: the SYNs answered with a cookie", STAT_SYN_COOKIE_SENT + 1,
+		     sum.answered);
 	CHECK_EQ_U64("evicted: inserts - deletes - entries", 5, stats_evicted(100, 20, 75));
 	CHECK_EQ_U64("evicted: an uncounted insert is not a negative eviction", 0,
 		     stats_evicted(10, 0, 11));
@@ -164,6 +181,7 @@ int main(void)
 	test_ewma_rate();
 	test_bucket_blocked();
 	test_block_duration();
+	test_block_stamped_later();
 	test_counters();
 	return check_done();
 }

@@ -44,6 +44,7 @@ start_sink() { # SOCKET OUT
 	BG_PIDS="$BG_PIDS $!"
 	wait_ms 3000 test -S "$1"
 }
+cookie_tc_progs() { ls "$PIN" 2>/dev/null | grep -c "^tclink_" || true; }
 sent_of() { sed -n 's/^synflood: sent \([0-9]*\) SYNs.*/\1/p' "$1"; }
 
 # ---- usage and a bad file at start: nothing attached ----
@@ -71,6 +72,12 @@ expect_eq "... and no reload has happened yet" "0" "$(notified "$WORK/notify1.lo
 expect_eq "STATUS says what it protects" "1" \
 	"$(notified "$WORK/notify1.log" 'STATUS=protecting s0: 1 rule; 0 blocked, 0 dropped')"
 link=$(sl --json status | json .interfaces.0.link_id)
+# the agent is the ring buffer's one consumer, and holds no lock between changes
+expect_rc "watch while the agent runs" 1 timeout -s INT --preserve-status 3 \
+	ip netns exec "$NS_S" "$SYNLIMIT" --pin-dir "$PIN" watch
+expect_out "  ...is refused, saying why" "another synlimit is consuming the events of $PIN: one consumer at a time"
+expect_rc "reload by the command while the agent runs" 0 timeout 3 \
+	ip netns exec "$NS_S" "$SYNLIMIT" --pin-dir "$PIN" reload "$LIMITS"
 
 start=$(now_ms)
 printf '*                5/5s strict\n198.18.200.0/24  allow\n' | save_as_editor
@@ -220,4 +227,24 @@ kill -TERM "$agent"
 wait "$agent"
 expect_eq "--detach-on-exit: SIGTERM exits 0" "0" "$?"
 expect_eq "... and detaches" "false" "$(sl --json status | json .attached)"
+
+# ---- agent 4: cookie mode from run, and off again with --detach-on-exit ----
+ip netns exec "$NS_S" "$SYNLIMIT" --pin-dir "$PIN" run s0 --limits "$LIMITS" \
+	--syncookies on --synack-cap 1000 --detach-on-exit 2>"$WORK/agent4.log" &
+agent=$!
+BG_PIDS="$BG_PIDS $agent"
+if wait_ms 5000 in_log "$WORK/agent4.log" "s0: syncookies on"; then
+	pass "run --syncookies on turns cookie mode on"
+else
+	fail "run --syncookies on: no 's0: syncookies on' in 5 s; its log:"
+	sed 's/^/    /' "$WORK/agent4.log"
+fi
+expect_eq "... status: on" "on" "$(sl --json status | json .interfaces.0.syncookies.mode)"
+expect_eq "... with its TC link pinned" "1" "$(cookie_tc_progs)"
+kill -TERM "$agent"
+wait "$agent"
+expect_eq "--detach-on-exit with cookies: SIGTERM exits 0" "0" "$?"
+expect_eq "... detaches" "false" "$(sl --json status | json .attached)"
+expect_eq "... and leaves no TC link pinned" \
+	"0" "$(cookie_tc_progs)"
 finish

@@ -458,6 +458,8 @@ static __always_inline void count_iface(__u32 ifindex, int verdict)
 	is->packets++;
 	if (verdict == XDP_DROP)
 		is->dropped++;
+	else if (verdict == XDP_TX)
+		is->answered++;
 	else
 		is->passed++;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "metrics.h"
 #include "stats.h"
+#include "util.h"
 #include "xdp.h"
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
@@ -117,15 +118,15 @@ static void render_interfaces(FILE *out, const struct loaded *l, const struct st
 	       "Packets seen on each interface, by verdict.");
 	for (i = 0; i < s->n_ifaces; i++) {
 		const struct iface_total *it = &s->ifaces[i];
-		const char *verdicts[] = { "passed", "dropped" };
-		__u64 counts[] = { it->total.passed, it->total.dropped };
+		const char *verdicts[] = { "passed", "dropped", "answered" };
+		__u64 counts[] = { it->total.passed, it->total.dropped, it->total.answered };
 		char name[32];
 
 		if (it->name[0])
 			snprintf(name, sizeof(name), "%s", it->name);
 		else
 			snprintf(name, sizeof(name), "ifindex_%u", it->ifindex);
-		for (v = 0; v < 2; v++) {
+		for (v = 0; v < (int)ARRAY_SIZE(verdicts); v++) {
 			fputs("synlimit_interface_packets_total{interface=\"", out);
 			label_value(out, name);
 			fprintf(out, "\",verdict=\"%s\"} %llu\n", verdicts[v],

@@ -42,6 +42,7 @@ static void print_stats_json(const struct stats_snapshot *s)
 		json_u64_field(&j, "packets", s->ifaces[i].total.packets);
 		json_u64_field(&j, "passed", s->ifaces[i].total.passed);
 		json_u64_field(&j, "dropped", s->ifaces[i].total.dropped);
+		json_u64_field(&j, "answered", s->ifaces[i].total.answered);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -74,11 +75,12 @@ static void print_stats_plain(const struct stats_snapshot *s)
 	printf("%-22s sources %llu, blocked %llu\n", "evictions",
 	       (unsigned long long)s->evicted_sources, (unsigned long long)s->evicted_blocked);
 	for (i = 0; i < s->n_ifaces; i++)
-		printf("interface %-12s packets %llu, passed %llu, dropped %llu\n",
+		printf("interface %-12s packets %llu, passed %llu, dropped %llu, answered %llu\n",
 		       s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)",
 		       (unsigned long long)s->ifaces[i].total.packets,
 		       (unsigned long long)s->ifaces[i].total.passed,
-		       (unsigned long long)s->ifaces[i].total.dropped);
+		       (unsigned long long)s->ifaces[i].total.dropped,
+		       (unsigned long long)s->ifaces[i].total.answered);
 	printf("\n");
 	for (i = 0; i < STAT_MAX; i++) {
 		if (i == STAT_SYN_FIRST || i == STAT_SOURCE_INSERTS)

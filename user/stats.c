@@ -140,6 +140,7 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 			out[n].total.packets += values[cpu].packets;
 			out[n].total.passed += values[cpu].passed;
 			out[n].total.dropped += values[cpu].dropped;
+			out[n].total.answered += values[cpu].answered;
 		}
 		if (!if_indextoname(key, out[n].name))
 			out[n].name[0] = '\0';

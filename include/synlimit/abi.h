@@ -90,12 +90,14 @@ enum synlimit_stat {
 #define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
 
 /* Per-interface totals (by ingress ifindex): what each interface the
- * program is attached to saw, and the verdicts. packets = passed + dropped. */
+ * program is attached to saw, and the verdicts. packets = passed + dropped
+ * + answered (SYNs answered with a SYN cookie, XDP_TX). */
 #define SYNLIMIT_MAX_IFACES 256
 struct iface_stats {
 	__u64 packets;
 	__u64 passed;
 	__u64 dropped;
+	__u64 answered;
 };
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit

@@ -241,6 +241,12 @@ else
 fi
 expect_eq "... status: on" "on" "$(sl --json status | json .interfaces.0.syncookies.mode)"
 expect_eq "... with its TC link pinned" "1" "$(cookie_tc_progs)"
+flood --src 198.18.7.1 --dst 198.18.0.2 -n 5 >/dev/null 2>&1
+sl --json stats >"$WORK/stats4.json"
+answered=$(json .interfaces.0.answered <"$WORK/stats4.json")
+expect_eq "stats: s0's answered are the SYNs answered with a cookie" \
+	"$(json .counters.syn_cookie_sent <"$WORK/stats4.json")" "$answered"
+expect_eq "... and there are some" "yes" "$([ "${answered:-0}" -gt 0 ] && echo yes || echo no)"
 kill -TERM "$agent"
 wait "$agent"
 expect_eq "--detach-on-exit with cookies: SIGTERM exits 0" "0" "$?"

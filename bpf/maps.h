@@ -23,10 +23,10 @@ struct {
 	__type(value, struct synlimit_stats);
 } stats SEC(".maps");
 
-/* Per CPU, so counting needs no atomics; an interface's slot is made on
- * its first packet. */
+/* Per CPU, so counting needs no atomics; an interface's slot is claimed
+ * by the controller (include/synlimit/abi.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYNLIMIT_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct iface_stats);

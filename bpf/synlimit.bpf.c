@@ -441,20 +441,17 @@ static __always_inline int decide(struct xdp_md *ctx)
 	return outcome_drops(outcome) ? XDP_DROP : XDP_PASS;
 }
 
-/* Totals of the interface the packet came in on. More interfaces than
- * slots: the extra ones are counted only in the global stats. */
+/* Totals of the interface the packet came in on, in the slot the
+ * controller claimed for it; a packet of an interface without one (not
+ * attached through synlimit, or sharing its slot) is counted only in the
+ * global stats. */
 static __always_inline void count_iface(__u32 ifindex, int verdict)
 {
-	struct iface_stats *is = bpf_map_lookup_elem(&iface_stats, &ifindex);
+	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
+	struct iface_stats *is = bpf_map_lookup_elem(&iface_stats, &slot);
 
-	if (!is) {
-		struct iface_stats zero = {};
-
-		bpf_map_update_elem(&iface_stats, &ifindex, &zero, BPF_NOEXIST);
-		is = bpf_map_lookup_elem(&iface_stats, &ifindex);
-		if (!is)
-			return;
-	}
+	if (!is || is->ifindex != ifindex)
+		return;
 	is->packets++;
 	if (verdict == XDP_DROP)
 		is->dropped++;

@@ -8,6 +8,7 @@
 #include "control.h"
 #include "limit_table.h"
 #include "log.h"
+#include "stats.h"
 
 int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
 		    FILE *diag, struct limits *limits)
@@ -120,6 +121,22 @@ static int attach_cookies(const char *pin_dir, const struct syncookie_options *c
 	return 0;
 }
 
+/* The interface's per-interface counters; without them it is still
+ * protected, so a failure is only reported. */
+static void claim_iface_slot(const struct loaded *l, const char *ifname)
+{
+	char other[IF_NAMESIZE];
+	__u32 taken_from;
+	int err = iface_stats_claim(l->iface_stats_fd, if_nametoindex(ifname), &taken_from);
+
+	if (err)
+		pr_warn("%s: no per-interface counters: %s\n", ifname, strerror(-err));
+	else if (taken_from)
+		pr_warn("%s: its per-interface counters take the slot of %s (ifindex %u), whose "
+			"counting stops\n",
+			ifname, if_indextoname(taken_from, other) ? other : "?", taken_from);
+}
+
 int control_attach(const struct attach_request *req, struct loaded *l, int *adopted)
 {
 	struct synlimit_config config;
@@ -182,6 +199,7 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 		attached[i] = err == 0;
 		*adopted &= !attached[i];
 		pr_info("%s: %s\n", req->ifaces[i], err ? "already attached" : "attached");
+		claim_iface_slot(l, req->ifaces[i]);
 		if (req->cookies) {
 			err = attach_cookies(pin_dir_fd_path(&l->dir, via, sizeof(via)),
 					     req->cookies, req->ifaces[i], &cookies[i]);

@@ -115,34 +115,39 @@ static int by_ifindex(const void *a, const void *b)
 	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
 }
 
+/* The per-CPU values of slot into values (ncpu of them). */
+static int iface_slot_read(int fd, __u32 slot, struct iface_stats *values)
+{
+	return bpf_map_lookup_elem(fd, &slot, values) ? -errno : 0;
+}
+
 int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 {
 	int ncpu = libbpf_num_possible_cpus(), n = 0, cpu, err = 0;
 	struct iface_stats *values;
-	__u32 key, *prev = NULL;
+	__u32 slot;
 
 	if (ncpu < 0)
 		return ncpu;
 	values = calloc(ncpu, sizeof(*values));
 	if (!values)
 		return -ENOMEM;
-	while (n < max) {
-		if (bpf_map_get_next_key(iface_stats_fd, prev, &key)) {
-			err = errno == ENOENT ? 0 : -errno; /* ENOENT: the last key */
+	/* slots follow ifindex order modulo the size: sorted below */
+	for (slot = 0; slot < SYNLIMIT_MAX_IFACES && n < max; slot++) {
+		err = iface_slot_read(iface_stats_fd, slot, values);
+		if (err)
 			break;
-		}
-		prev = &key;
-		if (bpf_map_lookup_elem(iface_stats_fd, &key, values))
-			continue; /* gone between the two calls */
+		if (!values[0].ifindex)
+			continue;
 		memset(&out[n], 0, sizeof(out[n]));
-		out[n].ifindex = key;
+		out[n].ifindex = values[0].ifindex;
 		for (cpu = 0; cpu < ncpu; cpu++) {
 			out[n].total.packets += values[cpu].packets;
 			out[n].total.passed += values[cpu].passed;
 			out[n].total.dropped += values[cpu].dropped;
 			out[n].total.answered += values[cpu].answered;
 		}
-		if (!if_indextoname(key, out[n].name))
+		if (!if_indextoname(out[n].ifindex, out[n].name))
 			out[n].name[0] = '\0';
 		n++;
 	}
@@ -151,6 +156,35 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 		return err;
 	qsort(out, n, sizeof(*out), by_ifindex);
 	return n;
+}
+
+int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, err;
+	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
+	struct iface_stats *values;
+
+	*taken_from = 0;
+	if (ncpu < 0)
+		return ncpu;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	err = iface_slot_read(iface_stats_fd, slot, values);
+	if (!err && values[0].ifindex != ifindex) {
+		char name[IF_NAMESIZE];
+
+		/* an interface that still exists loses its counters: say so */
+		if (values[0].ifindex && if_indextoname(values[0].ifindex, name))
+			*taken_from = values[0].ifindex;
+		/* a new owner starts from zero on every CPU */
+		memset(values, 0, ncpu * sizeof(*values));
+		for (cpu = 0; cpu < ncpu; cpu++)
+			values[cpu].ifindex = ifindex;
+		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 0;
+	}
+	free(values);
+	return err;
 }
 
 int stats_snapshot_read(const struct loaded *l, struct stats_snapshot *s)

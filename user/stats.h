@@ -35,9 +35,15 @@ struct iface_total {
 	struct iface_stats total;
 };
 
-/* Every interface the program has seen a packet on, by ifindex; returns
- * how many (at most max) or -errno. */
+/* Every interface with a slot, by ifindex; returns how many (at most max)
+ * or -errno. */
 int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max);
+
+/* Give ifindex its slot of the per-interface counters (kept when it has it
+ * already: an attach that adopts keeps the counts). *taken_from: the
+ * existing interface that held the slot (its counting stops), or 0.
+ * 0 or -errno. */
+int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from);
 
 /* What stats and the metrics report, read together: the counters, what
  * they add up to, the tables' occupancy, and each interface's totals. */

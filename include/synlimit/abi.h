@@ -89,15 +89,21 @@ enum synlimit_stat {
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
 #define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
 
-/* Per-interface totals (by ingress ifindex): what each interface the
- * program is attached to saw, and the verdicts. packets = passed + dropped
- * + answered (SYNs answered with a SYN cookie, XDP_TX). */
-#define SYNLIMIT_MAX_IFACES 256
+/* Per-interface totals: what each interface the program is attached to
+ * saw, and the verdicts. packets = passed + dropped + answered (SYNs
+ * answered with a SYN cookie, XDP_TX). A per-CPU array, so that counting
+ * costs an array lookup: an interface's slot is its ifindex modulo the
+ * size, claimed by the controller at attach by writing the ifindex into
+ * it; the program counts only a packet whose ifindex the slot holds. */
+#define SYNLIMIT_MAX_IFACES	     256 /* a power of 2 */
+#define SYNLIMIT_IFACE_SLOT(ifindex) ((ifindex) & (SYNLIMIT_MAX_IFACES - 1))
 struct iface_stats {
 	__u64 packets;
 	__u64 passed;
 	__u64 dropped;
 	__u64 answered;
+	__u32 ifindex; /* the slot's interface; 0: none */
+	__u32 pad;
 };
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit

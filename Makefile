@@ -9,6 +9,8 @@
 # make fuzz     fuzz the limits parser for FUZZ_SECONDS (default 600)
 # make format   reformat the sources in place
 # make deps     install the Debian packages the build and tests need
+# make install  install under PREFIX (default /usr/local) into DESTDIR; make uninstall
+# make deb      a Debian package in build/ (dpkg-deb; checked with lintian)
 # make clean    remove build/
 # V=1           show the commands
 
@@ -34,8 +36,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages: building, testing, the demo.
-DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev
-DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux fail2ban
+DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev \
+	libmicrohttpd-dev libsystemd-dev
+DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux \
+	prometheus systemd bash-completion fail2ban
+DEPS_DEB   := dpkg-dev lintian
 # The sanitizer and libFuzzer runtimes of the clang in use (its major version).
 DEPS_CLANG_RT = libclang-rt-$$($(CLANG) -dumpversion | cut -d. -f1)-dev
 DEPS_CHECK := clang-format cppcheck
@@ -44,7 +49,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	-Iinclude $(BPF_SYS_INC)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser -D_GNU_SOURCE
-LDLIBS  := -lbpf -lelf -lz -lpcap -lm
+LDLIBS  := -lbpf -lelf -lz -lpcap -lm -lmicrohttpd -lsystemd -lpthread
 
 ABI_HDRS  := $(wildcard include/synlimit/*.h)
 BPF_SRCS  := bpf/synlimit.bpf.c $(wildcard bpf/*.h)
@@ -64,7 +69,7 @@ TEST_BINS := $(UNIT_TESTS) $(BUILD)/tests/test_classify $(BUILD)/tests/test_limi
 	$(BUILD)/tests/test_replay $(BUILD)/tests/test_syncookie \
 	$(BUILD)/tests/test_ports
 
-.PHONY: all test demo bench check format fuzz deps clean
+.PHONY: all test demo bench check format fuzz deps clean install uninstall deb
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/synlimit
@@ -80,6 +85,8 @@ command -v $(LLVM_STRIP) >/dev/null || missing="$$missing llvm"; \
 [ -f /usr/include/libelf.h ] || missing="$$missing libelf-dev"; \
 [ -f /usr/include/zlib.h ] || missing="$$missing zlib1g-dev"; \
 [ -f /usr/include/pcap/pcap.h ] || missing="$$missing libpcap-dev"; \
+[ -f /usr/include/microhttpd.h ] || missing="$$missing libmicrohttpd-dev"; \
+[ -f /usr/include/systemd/sd-daemon.h ] || missing="$$missing libsystemd-dev"; \
 if [ -n "$$missing" ]; then \
 	echo "synlimit: missing build dependencies:$$missing"; \
 	echo "  install them with: make deps (as root), or apt-get install$$missing"; \
@@ -88,7 +95,7 @@ fi
 endef
 
 deps:
-	$(Q)sh tests/tools/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	$(Q)sh tests/tools/install-deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB)
 	$(Q)sh tests/tools/install-deps.sh $(DEPS_CLANG_RT)
 
 $(BUILD) $(BUILD)/user $(BUILD)/tests:
@@ -248,6 +255,84 @@ check:
 
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
+
+# ---- install, uninstall, deb ----
+PREFIX        ?= /usr/local
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+SYSCONFDIR    ?= /etc
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION := $(shell sed -n 's/^\#define SYNLIMIT_VERSION[ \t]*"\(.*\)"/\1/p' user/main.c)
+DIST := docs/dist
+# what install puts in place, and the shipped config it never overwrites
+INSTALLED := $(SBINDIR)/synlimit $(MANDIR)/man8/synlimit.8 $(MANDIR)/man5/synlimit.limits.5 \
+	$(UNITDIR)/synlimit.service $(COMPLETIONDIR)/synlimit
+CONFIG := $(DIST)/limits.example:$(SYSCONFDIR)/synlimit/limits \
+	$(DIST)/synlimit.default:$(SYSCONFDIR)/default/synlimit
+
+$(BUILD)/synlimit.service: $(DIST)/synlimit.service.in Makefile | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+install: $(BUILD)/synlimit
+	$(Q)rm -f $(BUILD)/synlimit.service && $(MAKE) --no-print-directory $(BUILD)/synlimit.service
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BUILD)/synlimit $(DESTDIR)$(SBINDIR)/synlimit
+	$(Q)install -D -m 0644 docs/synlimit.8 $(DESTDIR)$(MANDIR)/man8/synlimit.8
+	$(Q)install -D -m 0644 docs/synlimit.limits.5 $(DESTDIR)$(MANDIR)/man5/synlimit.limits.5
+	$(Q)install -D -m 0644 $(BUILD)/synlimit.service $(DESTDIR)$(UNITDIR)/synlimit.service
+	$(Q)install -D -m 0644 $(DIST)/synlimit.bash-completion $(DESTDIR)$(COMPLETIONDIR)/synlimit
+	$(Q)for pair in $(CONFIG); do \
+		src=$${pair%%:*}; dst=$(DESTDIR)$${pair#*:}; \
+		if [ -e "$$dst" ]; then echo "  kept     $$dst (never overwritten)"; \
+		else install -D -m 0644 "$$src" "$$dst"; fi; \
+	done
+
+# The configuration goes only if it is still as shipped: an operator's
+# edits stay.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)for pair in $(CONFIG); do \
+		src=$${pair%%:*}; dst=$(DESTDIR)$${pair#*:}; \
+		if cmp -s "$$src" "$$dst"; then rm -f "$$dst"; \
+		elif [ -e "$$dst" ]; then echo "  kept     $$dst (changed since install)"; fi; \
+	done
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/synlimit 2>/dev/null || true
+
+# A binary package of what install puts in place, with PREFIX=/usr.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB := $(BUILD)/synlimit_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT := $(BUILD)/deb/root
+deb: $(BUILD)/synlimit
+	$(Q)sh tests/tools/install-deps.sh $(DEPS_DEB)
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_ROOT)/DEBIAN $(BUILD)/deb/debian
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr \
+		UNITDIR=/lib/systemd/system COMPLETIONDIR=/usr/share/bash-completion/completions
+	$(Q)strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+		$(DEB_ROOT)/usr/sbin/synlimit
+	$(Q)gzip -9n $(DEB_ROOT)/usr/share/man/man8/synlimit.8 \
+		$(DEB_ROOT)/usr/share/man/man5/synlimit.limits.5
+	$(Q)install -D -m 0644 $(DIST)/debian/copyright $(DEB_ROOT)/usr/share/doc/synlimit/copyright
+	$(Q)install -m 0644 $(DIST)/debian/README.Debian $(DEB_ROOT)/usr/share/doc/synlimit/
+	$(Q)gzip -9nc $(DIST)/debian/changelog >$(DEB_ROOT)/usr/share/doc/synlimit/changelog.gz
+	$(Q)install -m 0755 $(DIST)/debian/postinst $(DIST)/debian/prerm $(DIST)/debian/postrm \
+		$(DEB_ROOT)/DEBIAN/
+	$(Q)printf '%s\n' /etc/default/synlimit /etc/synlimit/limits >$(DEB_ROOT)/DEBIAN/conffiles
+	$(Q)printf 'Source: synlimit\n\nPackage: synlimit\nArchitecture: any\n' \
+		>$(BUILD)/deb/debian/control
+	$(Q)cd $(BUILD)/deb && dpkg-shlibdeps -O root/usr/sbin/synlimit >shlibs
+	$(Q)sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
+		-e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
+		-e "s|@DEPENDS@|$$(sed -n 's/^shlibs:Depends=//p' $(BUILD)/deb/shlibs)|" \
+		$(DIST)/debian/control.in >$(DEB_ROOT)/DEBIAN/control
+	$(Q)cd $(DEB_ROOT) && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | \
+		LC_ALL=C sort -z | xargs -0 md5sum >DEBIAN/md5sums
+	$(call msg,DPKG-DEB,$(DEB))
+	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB) >/dev/null
+	$(call msg,LINTIAN,$(DEB))
+	$(Q)lintian --fail-on error,warning $(DEB)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

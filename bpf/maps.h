@@ -23,6 +23,15 @@ struct {
 	__type(value, struct synlimit_stats);
 } stats SEC(".maps");
 
+/* Per CPU, so counting needs no atomics; an interface's slot is claimed
+ * by the controller (include/synlimit/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNLIMIT_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct iface_stats);
+} iface_stats SEC(".maps");
+
 /* The limit table is replaced as a whole: the controller fills a new trie
  * and swaps it into slot 0, so a packet sees the old table or the new one. */
 struct limit_table {

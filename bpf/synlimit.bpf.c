@@ -488,8 +488,7 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 	return rule_verdict(ctx, st, rule, src);
 }
 
-SEC("xdp")
-int synlimit_xdp(struct xdp_md *ctx)
+static __always_inline int decide(struct xdp_md *ctx)
 {
 	enum synlimit_stat class, outcome;
 	union synlimit_addr src;
@@ -510,6 +509,35 @@ int synlimit_xdp(struct xdp_md *ctx)
 	if (outcome == STAT_SYN_COOKIE_SENT)
 		return XDP_TX;
 	return outcome_drops(outcome) ? XDP_DROP : XDP_PASS;
+}
+
+/* Totals of the interface the packet came in on, in the slot the
+ * controller claimed for it; a packet of an interface without one (not
+ * attached through synlimit, or sharing its slot) is counted only in the
+ * global stats. */
+static __always_inline void count_iface(__u32 ifindex, int verdict)
+{
+	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
+	struct iface_stats *is = bpf_map_lookup_elem(&iface_stats, &slot);
+
+	if (!is || is->ifindex != ifindex)
+		return;
+	is->packets++;
+	if (verdict == XDP_DROP)
+		is->dropped++;
+	else if (verdict == XDP_TX)
+		is->answered++;
+	else
+		is->passed++;
+}
+
+SEC("xdp")
+int synlimit_xdp(struct xdp_md *ctx)
+{
+	int verdict = decide(ctx);
+
+	count_iface(ctx->ingress_ifindex, verdict);
+	return verdict;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -25,9 +25,9 @@
 /* The maps pinned by name (the skeleton's .rodata is the program's own).
  * config first: it says which ABI the rest has; the program does not use it. */
 static const char *const pinned_maps[] = {
-	"config",	"stats",  "limit_tables", "sources",	 "blocked_sources",
-	"lock_stripes", "events", "event_budget", "fixed_clock", SYNCOOKIE_PINNED_MAPS,
-	"port_tables",	"bans",
+	"config",	"stats",  "limit_tables",	 "sources",	"blocked_sources",
+	"lock_stripes", "events", "event_budget",	 "fixed_clock", "iface_stats",
+	"port_tables",	"bans",	  SYNCOOKIE_PINNED_MAPS,
 };
 #define PROG_PIN "prog"
 
@@ -81,6 +81,7 @@ void loader_close(struct loaded *l)
 	close_fd(&l->config_fd);
 	close_fd(&l->port_tables_fd);
 	close_fd(&l->bans_fd);
+	close_fd(&l->iface_stats_fd);
 	pin_dir_close(&l->dir);
 }
 
@@ -207,6 +208,8 @@ static int *kept_fd(struct loaded *out, const char *name)
 		return &out->port_tables_fd;
 	if (!strcmp(name, "bans"))
 		return &out->bans_fd;
+	if (!strcmp(name, "iface_stats"))
+		return &out->iface_stats_fd;
 	return NULL;
 }
 
@@ -248,7 +251,7 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
-	out->blocked_fd = out->events_fd = out->config_fd = -1;
+	out->blocked_fd = out->events_fd = out->config_fd = out->iface_stats_fd = -1;
 	out->port_tables_fd = out->bans_fd = -1;
 	out->dir.fd = out->dir.parent_fd = -1;
 

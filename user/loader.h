@@ -30,6 +30,7 @@ struct loaded {
 	int config_fd;
 	int port_tables_fd;
 	int bans_fd;
+	int iface_stats_fd;
 };
 
 struct load_options {

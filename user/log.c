@@ -5,11 +5,24 @@
 #include "log.h"
 
 enum log_level log_level = LOG_INFO;
+static log_sink_fn log_sink;
 
-static void log_vprint(enum log_level level, const char *fmt, va_list ap)
+void log_set_sink(log_sink_fn sink)
+{
+	log_sink = sink;
+}
+
+void log_print_v(enum log_level level, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
+	if (log_sink) {
+		char message[1024];
+
+		vsnprintf(message, sizeof(message), fmt, ap);
+		log_sink(level, message);
+		return;
+	}
 	if (level == LOG_WARN)
 		fputs("synlimit: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -20,7 +33,7 @@ void log_print(enum log_level level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vprint(level, fmt, ap);
+	log_print_v(level, fmt, ap);
 	va_end(ap);
 }
 
@@ -31,7 +44,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	(void)level;
 	if (log_level < LOG_DEBUG)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	log_print_v(LOG_DEBUG, fmt, ap);
+	return 0;
 }
 
 void log_libbpf_init(void)

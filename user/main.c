@@ -2,8 +2,9 @@
 /*
  * synlimit: the option tables of every command (options.h), the command
  * table, dispatch, and the commands that change the data path (attach,
- * detach, reload) or only read a file (check). The read-only commands
- * render in report_*.c and watch.c.
+ * detach, reload: the work of attach and reload is in control.c, shared
+ * with the agent that run starts, agent.c) or only read a file (check).
+ * The read-only commands render in report_*.c and watch.c.
  * Exit status: 0 success, 1 runtime failure, 2 bad usage or invalid input.
  */
 #include <errno.h>
@@ -20,11 +21,14 @@
 #include "addr.h"
 #include "bans.h"
 #include "bans_report.h"
+#include "agent.h"
 #include "clock.h"
+#include "control.h"
 #include "limit_table.h"
 #include "limits_file.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "replay.h"
 #include "report.h"
@@ -92,6 +96,7 @@ static const struct opt_value xdp_modes[] = {
 
 #define BARE_PERIOD_DEFAULT (5 * NSEC_PER_SEC)
 
+/* attach, and run: attach's options and the agent's own */
 struct attach_opts {
 	const char *limits;
 	int xdp_mode; /* enum xdp_mode */
@@ -103,6 +108,9 @@ struct attach_opts {
 	const char *syncookie_ports;
 	__u32 synack_cap;
 	int allow_empty;
+	const char *metrics; /* run only, as the next two */
+	int log_format;	     /* enum log_format */
+	int detach_on_exit;
 };
 enum {
 	ATTACH_LIMITS,
@@ -116,6 +124,9 @@ enum {
 	ATTACH_SYNCOOKIE_PORTS,
 	ATTACH_SYNACK_CAP,
 	ATTACH_ALLOW_EMPTY,
+	RUN_METRICS,
+	RUN_LOG_FORMAT,
+	RUN_DETACH_ON_EXIT,
 };
 static const struct opt_value cookie_modes[] = {
 	{ "off", COOKIE_MODE_OFF },
@@ -125,29 +136,53 @@ static const struct opt_value cookie_modes[] = {
 };
 static const struct attach_opts attach_defaults = { .xdp_mode = XDP_MODE_AUTO,
 						    .period_ns = BARE_PERIOD_DEFAULT,
-						    .synack_cap = COOKIE_SYNACK_CAP_DEFAULT };
+						    .synack_cap = COOKIE_SYNACK_CAP_DEFAULT,
+						    .log_format = LOG_FORMAT_AUTO };
+#define ATTACH_OPTIONS                                                                             \
+	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),                                          \
+	[ATTACH_XDP_MODE] =                                                                        \
+	    OPTION("xdp-mode", 0, OPT_ENUM, struct attach_opts, xdp_mode, NULL,                    \
+		   "auto: native where the driver has it, else generic", .values = xdp_modes),     \
+	[ATTACH_MODE] = OPT_BARE_MODE(struct attach_opts),                                         \
+	[ATTACH_PERIOD] = OPT_BARE_PERIOD(struct attach_opts),                                     \
+	[ATTACH_DRY_RUN] = OPTION("dry-run", 0, OPT_FLAG, struct attach_opts, dry_run, NULL,       \
+				  "count what would be dropped, drop nothing", .set_to = 1),       \
+	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),           \
+	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),           \
+	[ATTACH_SYNCOOKIES] =                                                                      \
+	    OPTION("syncookies", 0, OPT_ENUM, struct attach_opts, syncookies, NULL,                \
+		   "SYN cookies for sources that have not completed a handshake",                  \
+		   .values = cookie_modes),                                                        \
+	[ATTACH_SYNCOOKIE_PORTS] =                                                                 \
+	    OPTION("syncookie-ports", 0, OPT_STRING, struct attach_opts, syncookie_ports, "LIST",  \
+		   "the ports that get cookies, e.g. 25,8000-8099 (default "                       \
+		   "every port)"),                                                                 \
+	[ATTACH_SYNACK_CAP] =                                                                      \
+	    OPTION("synack-cap", 0, OPT_U32, struct attach_opts, synack_cap, "N",                  \
+		   "SYN-ACKs a second, all CPUs; 0: no cap", .min = 0, .max = 1000000000),         \
+	[ATTACH_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct attach_opts)
 static const struct opt_def attach_options[] = {
-	[ATTACH_LIMITS] = OPT_LIMITS(struct attach_opts),
-	[ATTACH_XDP_MODE] =
-	    OPTION("xdp-mode", 0, OPT_ENUM, struct attach_opts, xdp_mode, NULL,
-		   "auto: native where the driver has it, else generic", .values = xdp_modes),
-	[ATTACH_MODE] = OPT_BARE_MODE(struct attach_opts),
-	[ATTACH_PERIOD] = OPT_BARE_PERIOD(struct attach_opts),
-	[ATTACH_DRY_RUN] = OPTION("dry-run", 0, OPT_FLAG, struct attach_opts, dry_run, NULL,
-				  "count what would be dropped, drop nothing", .set_to = 1),
-	[ATTACH_MAX_SOURCES] = OPT_TABLE_SIZE(struct attach_opts, max_sources, sources),
-	[ATTACH_MAX_BLOCKED] = OPT_TABLE_SIZE(struct attach_opts, max_blocked, blocked),
-	[ATTACH_SYNCOOKIES] = OPTION(
-	    "syncookies", 0, OPT_ENUM, struct attach_opts, syncookies, NULL,
-	    "SYN cookies for sources that have not completed a handshake", .values = cookie_modes),
-	[ATTACH_SYNCOOKIE_PORTS] =
-	    OPTION("syncookie-ports", 0, OPT_STRING, struct attach_opts, syncookie_ports, "LIST",
-		   "the ports that get cookies, e.g. 25,8000-8099 (default "
-		   "every port)"),
-	[ATTACH_SYNACK_CAP] =
-	    OPTION("synack-cap", 0, OPT_U32, struct attach_opts, synack_cap, "N",
-		   "SYN-ACKs a second, all CPUs; 0: no cap", .min = 0, .max = 1000000000),
-	[ATTACH_ALLOW_EMPTY] = OPT_ALLOW_EMPTY(struct attach_opts),
+	ATTACH_OPTIONS,
+	{},
+};
+static const struct opt_value log_formats[] = {
+	{ "text", LOG_FORMAT_TEXT },
+	{ "json", LOG_FORMAT_JSON },
+	{ "journal", LOG_FORMAT_JOURNAL },
+	{},
+};
+static const struct opt_def run_options[] = {
+	ATTACH_OPTIONS,
+	[RUN_METRICS] = OPTION("metrics", 0, OPT_STRING, struct attach_opts, metrics, "ADDR:PORT",
+			       "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR "
+			       "defaults to 127.0.0.1)"),
+	[RUN_LOG_FORMAT] = OPTION("log-format", 0, OPT_ENUM, struct attach_opts, log_format, NULL,
+				  "the log: default the journal under systemd, else text on "
+				  "stderr",
+				  .values = log_formats),
+	[RUN_DETACH_ON_EXIT] =
+	    OPTION("detach-on-exit", 0, OPT_FLAG, struct attach_opts, detach_on_exit, NULL,
+		   "on SIGTERM detach, instead of leaving the data path attached", .set_to = 1),
 	{},
 };
 
@@ -180,6 +215,13 @@ static const struct opt_def bare_options[] = {
 static const struct report_options report_defaults = { .top_n = 10 };
 static const struct opt_def report_options[] = {
 	OPT_JSON(struct report_options),
+	{},
+};
+static const struct opt_def stats_options[] = {
+	OPT_JSON(struct report_options),
+	OPTION("prometheus", 0, OPT_FLAG, struct report_options, prometheus, NULL,
+	       "the metrics in the Prometheus text format (node-exporter's textfile collector)",
+	       .set_to = 1),
 	{},
 };
 static const struct opt_def top_options[] = {
@@ -287,58 +329,12 @@ static int open_pinned(int flags, struct loaded *l)
 	return err ? EXIT_RUNTIME : 0;
 }
 
-static int load_limits(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
-		       struct limits *limits)
-{
-	struct limits_options lo = {
-		.period_ns = period_ns,
-		.leaky = leaky,
-		.dry_run = dry_run,
-		.allow_empty = allow_empty,
-		.diag = stderr,
-	};
-	int err = limits_load(path, &lo, limits);
-
-	if (err == -ENOMEM)
-		pr_warn("%s: out of memory\n", path);
-	else if (err && limits->errors)
-		pr_warn("%s: %d error%s, nothing changed\n", path, limits->errors,
-			limits->errors == 1 ? "" : "s");
-	return err;
-}
-
-/* Install a parsed file as the live table and record it in the config,
- * under the pin directory's lock. Its rules carry the table's generation,
- * and so do the events they cause, so that an event is never labelled with
- * another table's FILE:LINE. */
-static int install_limits(const struct loaded *l, const char *path, struct limits *limits,
-			  struct synlimit_config *config)
-{
-	__u32 generation = config->generation + 1;
-	char *real = realpath(path, NULL);
-	size_t i;
-	int err;
-
-	for (i = 0; i < limits->count; i++)
-		limits->entries[i].rule.generation = generation;
-	err = limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
-	if (err) {
-		pr_warn("cannot install the new limit table: %s\n", strerror(-err));
-		free(real);
-		return err;
-	}
-	snprintf(config->limits_path, sizeof(config->limits_path), "%s", real ? real : path);
-	free(real);
-	config->rule_count = (__u32)limits->count;
-	config->generation = generation;
-	config->loaded_at = (__u64)time(NULL);
-	err = config_write(l, config);
-	if (err)
-		pr_warn("the new limits are live, but recording them failed: %s\n", strerror(-err));
-	return err;
-}
-
 /* ---- attach, detach, reload, check ---- */
+
+static int exit_status(int err)
+{
+	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
+}
 
 #define COOKIE_OPTS                                                                                \
 	(OPT_BIT(ATTACH_SYNCOOKIES) | OPT_BIT(ATTACH_SYNCOOKIE_PORTS) | OPT_BIT(ATTACH_SYNACK_CAP))
@@ -369,143 +365,51 @@ static int cookie_options(const struct invocation *in, struct syncookie_options 
 	return 0;
 }
 
-/* --syncookies on ifname; *done when this command turned them on. */
-static int attach_cookies(const char *pin_dir, const struct syncookie_options *c,
-			  const char *ifname, int *done)
+/* attach's options (and run's, which has them all) as a request;
+ * -EINVAL for cookie options that do not go together. */
+static int attach_request_init(const struct attach_opts *o, unsigned int given,
+			       const struct invocation *in, struct attach_request *req)
 {
-	int err;
+	static struct syncookie_options cookies; /* 8 KiB of port bits: not on the stack */
 
-	if (c->mode == COOKIE_MODE_OFF) {
-		err = syncookie_detach(pin_dir, if_nametoindex(ifname));
-		if (!err)
-			pr_info("%s: syncookies off\n", ifname);
-		return err == -ENOENT ? 0 : err;
-	}
-	err = syncookie_attach(pin_dir, ifname, c);
-	if (err < 0)
-		return err;
-	*done = err == 0;
-	pr_info("%s: syncookies %s\n", ifname, c->mode == COOKIE_MODE_ON ? "on" : "auto");
+	if (cookie_options(in, &cookies))
+		return -EINVAL;
+	*req = (struct attach_request){
+		.pin_dir = g.pin_dir,
+		.limits = o->limits,
+		.ifaces = in->argv,
+		.n_ifaces = in->argc,
+		.xdp_mode = (enum xdp_mode)o->xdp_mode,
+		.compile_set = !!(given & (OPT_BIT(ATTACH_DRY_RUN) | OPT_BIT(ATTACH_PERIOD) |
+					   OPT_BIT(ATTACH_MODE))),
+		.dry_run = o->dry_run,
+		.leaky = o->leaky,
+		.period_ns = o->period_ns,
+		.sizes_set =
+		    !!(given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))),
+		.max_sources = o->max_sources,
+		.max_blocked = o->max_blocked,
+		.allow_empty = o->allow_empty,
+		.cookies = given & COOKIE_OPTS ? &cookies : NULL,
+		.diag = stderr,
+	};
 	return 0;
 }
 
 static int cmd_attach(const struct invocation *in)
 {
-	const struct attach_opts *o = in->opts;
-	int argc = in->argc;
-	char **argv = in->argv;
-	struct load_options lo = { .max_sources = o->max_sources, .max_blocked = o->max_blocked };
-	static struct syncookie_options cookies_opts; /* 8 KiB of port bits: not on the stack */
-	struct synlimit_config config;
-	struct limits limits = { 0 };
+	struct attach_request req;
 	struct loaded l;
-	char via[32];
-	int attached[64] = { 0 }, cookies[64] = { 0 }, created = 0, tries, i, err,
-	    rc = EXIT_RUNTIME;
+	int adopted, err;
 
-	if (argc > 64) {
-		pr_warn("attach: at most 64 interfaces at once\n");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < argc; i++)
-		if (!if_nametoindex(argv[i])) {
-			pr_warn("%s: no such interface\n", argv[i]);
-			return EXIT_USAGE;
-		}
-	if (cookie_options(in, &cookies_opts))
+	if (attach_request_init(in->opts, in->given, in, &req))
 		return EXIT_USAGE;
 	if (need_caps("attach", 1))
 		return EXIT_RUNTIME;
-	if (o->limits &&
-	    load_limits(o->limits, o->period_ns, o->leaky, o->dry_run, o->allow_empty, &limits))
-		return EXIT_USAGE;
-	if (limits.warnings)
-		pr_info("%s: %d warning%s\n", o->limits, limits.warnings,
-			limits.warnings == 1 ? "" : "s");
-	if (loader_ensure_bpffs(g.pin_dir))
-		goto out;
-
-	/* a detach may remove a load before we hold its lock: load again */
-	for (tries = 0; tries < 10; tries++) {
-		err = loader_open(g.pin_dir, LOADER_EXCLUSIVE, &l);
-		if (err != -ENOENT)
-			break;
-		err = loader_create(g.pin_dir, &lo);
-		/* -EEXIST: another controller was quicker: use its load */
-		if (err && err != -EEXIST)
-			break;
-		created = !err;
-	}
-	if (err) {
-		if (err != -EPROTO)
-			pr_warn("cannot load or open %s: %s\n", g.pin_dir, strerror(-err));
-		goto out;
-	}
-	if (config_read(&l, &config))
-		goto close;
-	if (created) {
-		config.bare_period_ns = o->period_ns;
-		config.flags =
-		    (o->dry_run ? CONFIG_F_DRY_RUN : 0) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	} else if (in->given &
-		   (OPT_BIT(ATTACH_DRY_RUN) | OPT_BIT(ATTACH_PERIOD) | OPT_BIT(ATTACH_MODE))) {
-		if (!o->limits) {
-			pr_warn(
-			    "attach: already loaded; --dry-run, --period and --mode strict|leaky "
-			    "change how limits are compiled: give --limits FILE too, or use "
-			    "reload\n");
-			rc = EXIT_USAGE;
-			goto close;
-		}
-		config.bare_period_ns = o->period_ns;
-		config.flags =
-		    (o->dry_run ? CONFIG_F_DRY_RUN : 0) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	} else if (in->given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))) {
-		pr_warn("attach: already loaded with its table sizes; --max-sources and "
-			"--max-blocked apply to a first attach (detach --all to change them)\n");
-	}
-	/* limits first, so they are in force the moment a packet arrives */
-	if (o->limits) {
-		if (install_limits(&l, o->limits, &limits, &config))
-			goto rollback;
-		pr_info("%s: %zu rules loaded\n", o->limits, limits.count);
-	} else if (created) {
-		config_write(&l, &config);
-		pr_info("no limits loaded: connection attempts pass until synlimit reload FILE\n");
-	}
-	for (i = 0; i < argc; i++) {
-		err = xdp_attach(&l, argv[i], (enum xdp_mode)o->xdp_mode);
-		if (err < 0)
-			goto rollback;
-		attached[i] = err == 0;
-		pr_info("%s: %s\n", argv[i], err ? "already attached" : "attached");
-		if (in->given & COOKIE_OPTS &&
-		    attach_cookies(pin_dir_fd_path(&l.dir, via, sizeof(via)), &cookies_opts,
-				   argv[i], &cookies[i]))
-			goto rollback;
-	}
-	rc = 0;
-	goto close;
-rollback:
-	/* all or nothing: undo what this command attached */
-	for (i = 0; i < argc; i++) {
-		if (cookies[i])
-			syncookie_detach(pin_dir_fd_path(&l.dir, via, sizeof(via)),
-					 if_nametoindex(argv[i]));
-		if (attached[i])
-			xdp_detach(&l.dir, if_nametoindex(argv[i]));
-	}
-	if (created) {
-		struct xdp_iface any[1];
-
-		if (xdp_list(&l.dir, any, 1) == 0)
-			loader_unpin(&l.dir);
-	}
-close:
-	loader_close(&l);
-out:
-	limits_free(&limits);
-	return rc;
+	err = control_attach(&req, &l, &adopted);
+	if (!err)
+		loader_close(&l);
+	return exit_status(err);
 }
 
 static int cmd_detach(const struct invocation *in)
@@ -586,38 +490,20 @@ static int cmd_detach(const struct invocation *in)
 static int cmd_reload(const struct invocation *in)
 {
 	const struct bare_opts *o = in->opts;
-	const char *path = in->argv[0];
-	struct synlimit_config config;
-	struct limits limits = { 0 };
 	struct loaded l;
-	int rc = EXIT_RUNTIME;
+	size_t rules;
+	int err;
 
 	if (need_caps("reload", 0))
 		return EXIT_RUNTIME;
 	if (open_pinned(LOADER_EXCLUSIVE, &l))
 		return EXIT_RUNTIME;
-	if (config_read(&l, &config))
-		goto close;
 	/* bare numbers keep the period and mode they were attached with */
-	if (in->given & OPT_BIT(BARE_PERIOD))
-		config.bare_period_ns = o->period_ns;
-	if (in->given & OPT_BIT(BARE_MODE))
-		config.flags = (config.flags & ~CONFIG_F_LEAKY) | (o->leaky ? CONFIG_F_LEAKY : 0);
-	if (load_limits(path, config.bare_period_ns, !!(config.flags & CONFIG_F_LEAKY),
-			!!(config.flags & CONFIG_F_DRY_RUN), o->allow_empty, &limits)) {
-		rc = EXIT_USAGE;
-		goto close;
-	}
-	config.reloads++;
-	if (!install_limits(&l, path, &limits, &config)) {
-		pr_info("%s: %zu rules loaded%s\n", path, limits.count,
-			limits.warnings ? " (see the warnings above)" : "");
-		rc = 0;
-	}
-	limits_free(&limits);
-close:
+	err = control_reload(
+	    &l, in->argv[0], in->given & OPT_BIT(BARE_PERIOD) ? &o->period_ns : NULL,
+	    in->given & OPT_BIT(BARE_MODE) ? o->leaky : -1, o->allow_empty, stderr, &rules);
 	loader_close(&l);
-	return rc;
+	return exit_status(err);
 }
 
 static int cmd_check(const struct invocation *in)
@@ -627,7 +513,7 @@ static int cmd_check(const struct invocation *in)
 	struct limits limits = { 0 };
 	size_t i;
 
-	if (load_limits(path, o->period_ns, o->leaky, 0, o->allow_empty, &limits))
+	if (control_compile(path, o->period_ns, o->leaky, 0, o->allow_empty, stderr, &limits))
 		return EXIT_USAGE;
 	/* -v: each rule as it will be enforced */
 	for (i = 0; i < limits.count && log_level >= LOG_DEBUG; i++) {
@@ -667,6 +553,57 @@ static int cmd_read(const struct invocation *in)
 	return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : 0;
 }
 
+static int cmd_stats(const struct invocation *in)
+{
+	const struct report_options *o = in->opts;
+	struct loaded l;
+	int err;
+
+	if (o->json && o->prometheus) {
+		pr_warn("stats: --json or --prometheus, not both\n");
+		return EXIT_USAGE;
+	}
+	if (!o->prometheus)
+		return cmd_read(in);
+	if (open_pinned(1, &l))
+		return EXIT_RUNTIME;
+	err = metrics_render(&l, SYNLIMIT_VERSION, stdout);
+	if (err)
+		pr_warn("cannot read the counters: %s\n", strerror(-err));
+	loader_close(&l);
+	return exit_status(err);
+}
+
+static int cmd_run(const struct invocation *in)
+{
+	const struct attach_opts *o = in->opts;
+	struct metrics_listen listen;
+	struct agent_options ao = {
+		.log_format = (enum log_format)o->log_format,
+		.detach_on_exit = o->detach_on_exit,
+		.version = SYNLIMIT_VERSION,
+	};
+
+	if (!o->limits) {
+		pr_warn("run: --limits FILE is required\n");
+		return EXIT_USAGE;
+	}
+	if (o->metrics) {
+		if (metrics_listen_parse(o->metrics, &listen)) {
+			pr_warn("--metrics takes ADDR:PORT, [IPV6]:PORT or PORT (1 to 65535), not "
+				"'%s'\n",
+				o->metrics);
+			return EXIT_USAGE;
+		}
+		ao.metrics = &listen;
+	}
+	if (attach_request_init(o, in->given, in, &ao.attach))
+		return EXIT_USAGE;
+	if (need_caps("run", 1))
+		return EXIT_RUNTIME;
+	return exit_status(agent_run(&ao));
+}
+
 static int cmd_replay(const struct invocation *in)
 {
 	const struct replay_opts *o = in->opts;
@@ -677,8 +614,7 @@ static int cmd_replay(const struct invocation *in)
 		pr_warn("replay: --limits FILE is required\n");
 		return EXIT_USAGE;
 	}
-	/* nothing live changes: an empty table is a way to see the classes alone */
-	if (load_limits(o->limits, o->period_ns, o->leaky, 0, 1, &limits))
+	if (control_compile(o->limits, o->period_ns, o->leaky, 0, 1, stderr, &limits))
 		return EXIT_USAGE;
 	if (need_caps("replay", 0)) {
 		limits_free(&limits);
@@ -808,6 +744,20 @@ static const struct command commands[] = {
 		  "exceed 2000/s; off removes it. Without --syncookies the interface's cookie\n"
 		  "mode stays as it is.\n"
 		  "A limits file with no rules is refused unless --allow-empty is given." },
+	{ "run", cmd_run, 1, 64, OPTIONS(run_options, attach_defaults),
+	  .usage = "run IFACE... --limits FILE [--xdp-mode auto|native|generic] [--dry-run]\n"
+		   "       [--period DURATION] [--mode strict|leaky]\n"
+		   "       [--max-sources N] [--max-blocked N]\n"
+		   "       [--allow-empty] [--syncookies off|on|auto] [--syncookie-ports LIST]\n"
+		   "       [--synack-cap N] [--metrics ADDR:PORT]\n"
+		   "       [--log-format text|json|journal] [--detach-on-exit]",
+	  .help = "The agent, for systemd (Type=notify): attach as attach does (same options),\n"
+		  "or adopt what is attached already, then stay: reload FILE on SIGHUP and when\n"
+		  "it changes (a file with errors is logged and the limits in force stay), log\n"
+		  "every block and unblock event, serve Prometheus metrics, report to systemd\n"
+		  "with sd_notify. The log goes to the journal under systemd, else to stderr,\n"
+		  "one line each. SIGTERM ends it with status 0 and leaves the data path\n"
+		  "attached, unless --detach-on-exit." },
 	{ "detach", cmd_detach, 0, 64, OPTIONS(detach_options, detach_defaults),
 	  .usage = "detach IFACE... | --all",
 	  .help = "Detach from the interfaces; the pinned maps and program go with the last one." },
@@ -825,9 +775,11 @@ static const struct command commands[] = {
 	{ "status", cmd_status, 0, 0, OPTIONS(report_options, report_defaults),
 	  .usage = "status [--json]",
 	  .help = "Interfaces and modes, program, limits file and its load time, totals." },
-	{ "stats", READS(report_stats, 1, 0, 0), OPTIONS(report_options, report_defaults),
-	  .usage = "stats [--json]",
-	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions." },
+	{ "stats", cmd_stats, 0, 0, .report = report_stats, .read_only = 1,
+	  OPTIONS(stats_options, report_defaults), .usage = "stats [--json | --prometheus]",
+	  .help = "Counters: packets, connection attempts, passed, dropped by reason, evictions,\n"
+		  "and per interface. --prometheus: the agent's metrics as text, for\n"
+		  "node-exporter's textfile collector." },
 	{ "blocked", READS(report_blocked, 1, 0, 0), OPTIONS(report_options, report_defaults),
 	  .usage = "blocked [--json]",
 	  .help = "Sources (or aggregated prefixes) blocked now: rule FILE:LINE (and port= for\n"

@@ -12,6 +12,7 @@ struct report_options {
 	int json;
 	__u32 top_n;	  /* top: how many */
 	const char *addr; /* show: the address asked about */
+	int prometheus;	  /* stats: the metrics' text instead */
 };
 
 int report_status(const char *pin_dir, const struct report_options *opts);

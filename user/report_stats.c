@@ -6,15 +6,8 @@
 #include "log.h"
 #include "report.h"
 #include "stats.h"
-#include "table_dump.h"
 
-struct counters {
-	__u64 c[STAT_MAX];
-	struct stats_summary sum;
-	__u64 evicted_sources, evicted_blocked;
-};
-
-static void print_stats_json(const struct counters *s)
+static void print_stats_json(const struct stats_snapshot *s)
 {
 	struct json j;
 	int i;
@@ -41,6 +34,19 @@ static void print_stats_json(const struct counters *s)
 	json_u64_field(&j, "sources", s->evicted_sources);
 	json_u64_field(&j, "blocked", s->evicted_blocked);
 	json_object_end(&j);
+	json_key(&j, "interfaces");
+	json_array_begin(&j);
+	for (i = 0; i < s->n_ifaces; i++) {
+		json_object_begin(&j);
+		json_string_field(&j, "name", s->ifaces[i].name[0] ? s->ifaces[i].name : NULL);
+		json_u64_field(&j, "ifindex", s->ifaces[i].ifindex);
+		json_u64_field(&j, "packets", s->ifaces[i].total.packets);
+		json_u64_field(&j, "passed", s->ifaces[i].total.passed);
+		json_u64_field(&j, "dropped", s->ifaces[i].total.dropped);
+		json_u64_field(&j, "answered", s->ifaces[i].total.answered);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
 	json_key(&j, "counters");
 	json_object_begin(&j);
 	for (i = 0; i < STAT_MAX; i++)
@@ -50,7 +56,7 @@ static void print_stats_json(const struct counters *s)
 	json_end_line(&j);
 }
 
-static void print_stats_plain(const struct counters *s)
+static void print_stats_plain(const struct stats_snapshot *s)
 {
 	int i;
 
@@ -71,6 +77,13 @@ static void print_stats_plain(const struct counters *s)
 	       (unsigned long long)s->c[STAT_SYN_WOULD_DROP]);
 	printf("%-22s sources %llu, blocked %llu\n", "evictions",
 	       (unsigned long long)s->evicted_sources, (unsigned long long)s->evicted_blocked);
+	for (i = 0; i < s->n_ifaces; i++)
+		printf("interface %-12s packets %llu, passed %llu, dropped %llu, answered %llu\n",
+		       s->ifaces[i].name[0] ? s->ifaces[i].name : "(gone)",
+		       (unsigned long long)s->ifaces[i].total.packets,
+		       (unsigned long long)s->ifaces[i].total.passed,
+		       (unsigned long long)s->ifaces[i].total.dropped,
+		       (unsigned long long)s->ifaces[i].total.answered);
 	printf("\n");
 	for (i = 0; i < STAT_MAX; i++) {
 		if (i == STAT_SYN_FIRST || i == STAT_SOURCE_INSERTS)
@@ -81,23 +94,13 @@ static void print_stats_plain(const struct counters *s)
 
 int report_stats(const struct loaded *l, const struct report_options *opts)
 {
-	struct counters s;
-	long sources, blocked;
-	int err = stats_read(l->stats_fd, s.c);
+	struct stats_snapshot s;
+	int err = stats_snapshot_read(l, &s);
 
 	if (err) {
 		pr_warn("cannot read the counters: %s\n", strerror(-err));
 		return err;
 	}
-	stats_summarize(s.c, &s.sum);
-	sources =
-	    table_count(l->sources_fd, sizeof(struct source_key), sizeof(struct source_state));
-	blocked =
-	    table_count(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state));
-	/* the sources table is never deleted from: what left it was evicted */
-	s.evicted_sources = stats_evicted(s.c[STAT_SOURCE_INSERTS], 0, sources);
-	s.evicted_blocked =
-	    stats_evicted(s.c[STAT_BLOCKED_INSERTS], s.c[STAT_BLOCKED_DELETES], blocked);
 	if (opts->json)
 		print_stats_json(&s);
 	else

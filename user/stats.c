@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "stats.h"
+#include "table_dump.h"
 
 static const char *const stat_names[STAT_MAX] = {
 	[STAT_NOT_IP] = "not_ip",
@@ -106,4 +107,107 @@ __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries)
 	__s64 evicted = (__s64)inserts - (__s64)deletes - entries;
 
 	return evicted < 0 ? 0 : (__u64)evicted;
+}
+
+static int by_ifindex(const void *a, const void *b)
+{
+	const struct iface_total *x = a, *y = b;
+
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+/* The per-CPU values of slot into values (ncpu of them). */
+static int iface_slot_read(int fd, __u32 slot, struct iface_stats *values)
+{
+	return bpf_map_lookup_elem(fd, &slot, values) ? -errno : 0;
+}
+
+int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
+{
+	int ncpu = libbpf_num_possible_cpus(), n = 0, cpu, err = 0;
+	struct iface_stats *values;
+	__u32 slot;
+
+	if (ncpu < 0)
+		return ncpu;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	/* slots follow ifindex order modulo the size: sorted below */
+	for (slot = 0; slot < SYNLIMIT_MAX_IFACES && n < max; slot++) {
+		err = iface_slot_read(iface_stats_fd, slot, values);
+		if (err)
+			break;
+		if (!values[0].ifindex)
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].ifindex = values[0].ifindex;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			out[n].total.packets += values[cpu].packets;
+			out[n].total.passed += values[cpu].passed;
+			out[n].total.dropped += values[cpu].dropped;
+			out[n].total.answered += values[cpu].answered;
+		}
+		if (!if_indextoname(out[n].ifindex, out[n].name))
+			out[n].name[0] = '\0';
+		n++;
+	}
+	free(values);
+	if (err)
+		return err;
+	qsort(out, n, sizeof(*out), by_ifindex);
+	return n;
+}
+
+int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, err;
+	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
+	struct iface_stats *values;
+
+	*taken_from = 0;
+	if (ncpu < 0)
+		return ncpu;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	err = iface_slot_read(iface_stats_fd, slot, values);
+	if (!err && values[0].ifindex != ifindex) {
+		char name[IF_NAMESIZE];
+
+		/* an interface that still exists loses its counters: say so */
+		if (values[0].ifindex && if_indextoname(values[0].ifindex, name))
+			*taken_from = values[0].ifindex;
+		/* a new owner starts from zero on every CPU */
+		memset(values, 0, ncpu * sizeof(*values));
+		for (cpu = 0; cpu < ncpu; cpu++)
+			values[cpu].ifindex = ifindex;
+		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 0;
+	}
+	free(values);
+	return err;
+}
+
+int stats_snapshot_read(const struct loaded *l, struct stats_snapshot *s)
+{
+	long sources, blocked;
+	int err = stats_read(l->stats_fd, s->c);
+
+	if (err)
+		return err;
+	stats_summarize(s->c, &s->sum);
+	sources =
+	    table_count(l->sources_fd, sizeof(struct source_key), sizeof(struct source_state));
+	blocked =
+	    table_count(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state));
+	s->sources = sources < 0 ? 0 : (__u64)sources;
+	s->blocked = blocked < 0 ? 0 : (__u64)blocked;
+	s->sources_max = table_max_entries(l->sources_fd);
+	s->blocked_max = table_max_entries(l->blocked_fd);
+	/* the sources table is never deleted from: what left it was evicted */
+	s->evicted_sources = stats_evicted(s->c[STAT_SOURCE_INSERTS], 0, sources);
+	s->evicted_blocked =
+	    stats_evicted(s->c[STAT_BLOCKED_INSERTS], s->c[STAT_BLOCKED_DELETES], blocked);
+	s->n_ifaces = iface_stats_read(l->iface_stats_fd, s->ifaces, SYNLIMIT_MAX_IFACES);
+	return s->n_ifaces < 0 ? s->n_ifaces : 0;
 }

@@ -4,6 +4,8 @@
 #define SYNLIMIT_STATS_H
 
 #include <linux/types.h>
+#include <net/if.h>
+#include "loader.h"
 #include "synlimit/abi.h"
 
 /* Stable name of a counter, as printed by `stats` and used as JSON key. */
@@ -25,5 +27,37 @@ __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries);
 
 /* Sum the per-CPU stats map into out[STAT_MAX]. Returns 0 or -errno. */
 int stats_read(int stats_fd, __u64 out[STAT_MAX]);
+
+/* One interface's totals, summed over CPUs. */
+struct iface_total {
+	__u32 ifindex;
+	char name[IF_NAMESIZE]; /* "" when the interface is gone */
+	struct iface_stats total;
+};
+
+/* Every interface with a slot, by ifindex; returns how many (at most max)
+ * or -errno. */
+int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max);
+
+/* Give ifindex its slot of the per-interface counters (kept when it has it
+ * already: an attach that adopts keeps the counts). *taken_from: the
+ * existing interface that held the slot (its counting stops), or 0.
+ * 0 or -errno. */
+int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from);
+
+/* What stats and the metrics report, read together: the counters, what
+ * they add up to, the tables' occupancy, and each interface's totals. */
+struct stats_snapshot {
+	__u64 c[STAT_MAX];
+	struct stats_summary sum;
+	__u64 sources, sources_max;
+	__u64 blocked, blocked_max;
+	__u64 evicted_sources, evicted_blocked;
+	struct iface_total ifaces[SYNLIMIT_MAX_IFACES];
+	int n_ifaces;
+};
+
+/* Returns 0 or -errno. */
+int stats_snapshot_read(const struct loaded *l, struct stats_snapshot *s);
 
 #endif /* SYNLIMIT_STATS_H */

@@ -2,7 +2,6 @@
 /* synlimit watch: each block and unblock event as a text line or a JSON line. */
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,8 +9,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-#include "addr.h"
-#include "clock.h"
+#include "event.h"
 #include "json.h"
 #include "log.h"
 #include "report.h"
@@ -26,64 +24,37 @@ struct watcher {
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct watcher *w = ctx;
-	const struct synlimit_event *ev = data;
 	struct synlimit_config config = { 0 };
-	char when[32], addr[ADDR_TEXT_MAX], origin[300];
-	const char *type;
-	int current;
+	struct event_view v;
 
-	if (size < sizeof(*ev))
+	if (size < sizeof(struct synlimit_event))
 		return 0;
-	if (ev->type == EVENT_COOKIES_ON || ev->type == EVENT_COOKIES_OFF)
-		return syncookie_print_event(ev, w->json);
+	if (((const struct synlimit_event *)data)->type == EVENT_COOKIES_ON ||
+	    ((const struct synlimit_event *)data)->type == EVENT_COOKIES_OFF)
+		return syncookie_print_event(data, w->json);
 	/* a reload may have changed the path: read it whole, not mid-reload */
 	flock(w->l->dir.fd, LOCK_SH);
 	config_read(w->l, &config);
 	flock(w->l->dir.fd, LOCK_UN);
-	type = ev->type == EVENT_BLOCK ? "block" : "unblock";
-	format_mono_time(ev->time_ns, when, sizeof(when));
-	addr_format(&ev->addr, ev->prefixlen, addr, sizeof(addr));
-	/* an event made under another table (one replaced since, or a load
-	 * not yet recorded) is not labelled with this table's file */
-	current = ev->generation == config.generation;
-	if (current)
-		format_rule_origin(&config, ev->line, origin, sizeof(origin));
-	else
-		snprintf(origin, sizeof(origin),
-			 "line %u of an earlier table (generation %u, now %u)", ev->line,
-			 ev->generation, config.generation);
+	event_view_init(&v, data, &config);
 	if (w->json) {
 		struct json j;
 
 		json_init(&j, stdout);
 		json_object_begin(&j);
-		json_string_field(&j, "time", when);
-		json_string_field(&j, "event", type);
-		json_string_field(&j, "addr", addr);
-		json_string_field(&j, "rule", current ? origin : NULL);
-		json_u64_field(&j, "line", ev->line);
-		json_u64_field(&j, "generation", ev->generation);
-		json_bool_field(&j, "earlier_table", !current);
-		json_double_field(&j, "rate", ev->rate_q16 ? (double)ev->rate_q16 / 65536 : NAN);
-		json_u64_field(&j, "drops", ev->drops);
-		json_bool_field(&j, "dry_run", ev->dry_run);
+		event_json_fields(&j, &v);
 		json_object_end(&j);
 		json_end_line(&j);
 	} else {
-		printf("%s %-7s %-24s rule %s", when, type, addr, origin);
-		if (ev->rate_q16)
-			printf(" rate %.2f", (double)ev->rate_q16 / 65536);
-		if (ev->type == EVENT_UNBLOCK)
-			printf(" drops %llu", (unsigned long long)ev->drops);
-		printf("%s\n", ev->dry_run ? " (dry-run)" : "");
+		printf("%s ", v.when);
+		event_text(stdout, &v);
+		printf("\n");
 		fflush(stdout);
 	}
 	return 0;
 }
 
-/* The consumer's lock: an flock on a subdirectory of the pin directory,
- * held until exit. */
-static int take_consumer_lock(const struct loaded *l)
+int watch_consumer_lock(const struct loaded *l)
 {
 	int fd = pin_subdir_open(l->dir.fd, l->dir.path, PIN_DIR_CONSUMER);
 
@@ -110,7 +81,7 @@ int watch_run(const struct loaded *l, const struct report_options *opts)
 	sigset_t mask;
 	int sfd, consumer, err = 0;
 
-	consumer = take_consumer_lock(l);
+	consumer = watch_consumer_lock(l);
 	if (consumer < 0)
 		return consumer;
 	/* a watch runs for long: commands that change the data path go on

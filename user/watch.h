@@ -10,6 +10,12 @@
  * position, so events are not copied to each reader: one consumer at a time
  * (-EBUSY, reported, while another runs). Releases the pin directory's
  * lock, and takes it shared only to read the config. Returns 0 or -errno. */
+/* The consumer's lock: an flock on a subdirectory of the pin directory,
+ * for the one reader of the event ring buffer (watch or the agent) to hold
+ * until it exits. Returns the fd that holds it, -EBUSY (reported) when
+ * another consumer holds it, or -errno. */
+int watch_consumer_lock(const struct loaded *l);
+
 int watch_run(const struct loaded *l, const struct report_options *opts);
 
 #endif /* SYNLIMIT_WATCH_H */

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 4
+#define SYNLIMIT_ABI_VERSION 5
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -93,6 +93,23 @@ enum synlimit_stat {
 /* The malformed classes whose packets are dropped (README "Classification"). */
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
 #define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
+
+/* Per-interface totals: what each interface the program is attached to
+ * saw, and the verdicts. packets = passed + dropped + answered (SYNs
+ * answered with a SYN cookie, XDP_TX). A per-CPU array, so that counting
+ * costs an array lookup: an interface's slot is its ifindex modulo the
+ * size, claimed by the controller at attach by writing the ifindex into
+ * it; the program counts only a packet whose ifindex the slot holds. */
+#define SYNLIMIT_MAX_IFACES	     256 /* a power of 2 */
+#define SYNLIMIT_IFACE_SLOT(ifindex) ((ifindex) & (SYNLIMIT_MAX_IFACES - 1))
+struct iface_stats {
+	__u64 packets;
+	__u64 passed;
+	__u64 dropped;
+	__u64 answered;
+	__u32 ifindex; /* the slot's interface; 0: none */
+	__u32 pad;
+};
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit
  * member: 4-byte alignment keeps the address right after rule_key's
@@ -265,6 +282,7 @@ struct synlimit_config {
 	__u64 bare_period_ns; /* --period for bare numbers */
 	__u32 flags;	      /* CONFIG_F_* */
 	__u32 generation;     /* of the table in force: 0 none yet, then 1 up, one per load */
+	__u32 reload_errors;  /* reloads refused: the file had errors */
 	char limits_path[SYNLIMIT_PATH_MAX];
 };
 

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 5
+#define SYNLIMIT_ABI_VERSION 6
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -280,6 +280,7 @@ struct synlimit_config {
 	__u64 loaded_at; /* CLOCK_REALTIME seconds of the last load/reload */
 	__u64 reloads;
 	__u64 bare_period_ns; /* --period for bare numbers */
+	__u64 table_seed;     /* the source tables' hash key (source_table.h), set once */
 	__u32 flags;	      /* CONFIG_F_* */
 	__u32 generation;     /* of the table in force: 0 none yet, then 1 up, one per load */
 	__u32 reload_errors;  /* reloads refused: the file had errors */

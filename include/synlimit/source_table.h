@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The per-source tables (sources, blocked_sources): set-associative hash
+ * tables in BPF array maps, one array element a bucket of SOURCE_WAYS
+ * entries. The program finds an entry by comparing the bucket's tags, then
+ * the key; a new source takes a free way, else the way updated longest ago.
+ *
+ * Why not the kernel's LRU hash: its insert into a full table costs 200 ns
+ * and more (its LRU lists and their locks), and every element carries 64
+ * bytes of header and bucket besides key and value. A bucket here costs an
+ * inlined array lookup, an insert takes one striped lock, and an entry is
+ * its key and state (48 bytes in sources).
+ *
+ * The hash is keyed (config.table_seed, random, set when the tables are
+ * made): a flooder that could compute its own bucket could evict its own
+ * state by spoofing sources of the same bucket, and never reach its limit.
+ * Shared by the program and the controller (show ADDR finds an entry the
+ * way the program does).
+ */
+#ifndef SYNLIMIT_SOURCE_TABLE_H
+#define SYNLIMIT_SOURCE_TABLE_H
+
+#include <linux/types.h>
+#include "abi.h"
+
+#ifdef __bpf__
+#define TABLE_FN static __always_inline
+#else
+#define TABLE_FN static inline
+#endif
+
+#define SOURCE_WAYS 4 /* entries a bucket */
+
+/* Buckets for a table of at least n entries (n = 0: one). */
+#define SOURCE_BUCKETS(n) ((n) ? ((n) + SOURCE_WAYS - 1) / SOURCE_WAYS : 1)
+
+/* tag[w] != 0: way w holds key[w] and state[w]. The tags come first, so a
+ * miss reads one cache line. The head is the same in both tables. */
+struct bucket_head {
+	__u32 tag[SOURCE_WAYS];
+	struct source_key key[SOURCE_WAYS];
+};
+
+struct source_bucket {
+	struct bucket_head head;
+	struct source_state state[SOURCE_WAYS];
+};
+_Static_assert(sizeof(struct source_bucket) == 192, "sources bucket: 48 bytes an entry");
+
+struct blocked_bucket {
+	struct bucket_head head;
+	struct blocked_state state[SOURCE_WAYS];
+};
+_Static_assert(sizeof(struct blocked_bucket) == 288, "blocked bucket: 72 bytes an entry");
+
+/* A keyed hash of a state key: each 32-bit word is mixed in with a
+ * multiply and a fold, so every input bit reaches the bits the bucket and
+ * the tag are taken from. */
+TABLE_FN __u64 source_key_hash(const struct source_key *key, __u64 seed)
+{
+	__u32 last = (__u32)key->scope << 16 | key->prefixlen;
+	__u64 h = seed;
+
+	h = (h ^ key->addr.u32[0]) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 32;
+	h = (h ^ key->addr.u32[1]) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 32;
+	h = (h ^ key->addr.u32[2]) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 32;
+	h = (h ^ key->addr.u32[3]) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 32;
+	h = (h ^ last) * 0xc2b2ae3d27d4eb4fULL;
+	return h ^ (h >> 29);
+}
+
+/* The tag: never 0 (a free way). */
+TABLE_FN __u32 source_hash_tag(__u64 h)
+{
+	return (__u32)(h >> 32) | 1;
+}
+
+/* The bucket: the low half scaled to the table (any number of buckets). */
+TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
+{
+	return (__u32)(((__u64)(__u32)h * buckets) >> 32);
+}
+
+#endif /* SYNLIMIT_SOURCE_TABLE_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The per-source tables (sources, blocked_sources) from the controller's
+ * side; their layout and hash are in include/synlimit/source_table.h.
+ * Sizing them before a load, finding one source's entry the way the XDP
+ * program does, and reading every entry for the reports.
+ */
+#ifndef SYNLIMIT_USER_SOURCE_TABLE_H
+#define SYNLIMIT_USER_SOURCE_TABLE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "synlimit/source_table.h"
+#include "synlimit.skel.h"
+
+/* Sizes in sources (0: the object's own), each rounded up to whole
+ * buckets, and the hash key, of an opened, not yet loaded program: each
+ * map's max_entries and the program's bucket count are set together. */
+void source_tables_setup(struct synlimit_bpf *skel, __u32 max_sources, __u32 max_blocked,
+			 __u64 seed);
+
+/* A random hash key for new tables. 0 or -errno. */
+int source_table_seed(__u64 *seed);
+
+/* Sources a table asked for with n (--max-sources n) holds: whole buckets. */
+static inline __u64 source_table_capacity_for(__u32 n)
+{
+	return (__u64)SOURCE_BUCKETS(n) * SOURCE_WAYS;
+}
+
+/* A table's buckets (its max_entries), 0 if they cannot be read. */
+__u32 source_table_buckets(int map_fd);
+
+/* The sources a table holds (buckets * SOURCE_WAYS), 0 if unreadable. */
+__u64 source_table_capacity(int map_fd);
+
+/*
+ * The state of key in the table at map_fd (of `buckets` buckets, hashed
+ * with seed): the first state_size bytes of its struct source_state, or
+ * with blocked of its struct blocked_state, copied to state_out.
+ * 0, -ENOENT when the table holds no such key, or -errno.
+ */
+int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,
+		      void *state_out, size_t state_size, int blocked);
+
+/* Every entry of a table: count keys and as many states, each a struct
+ * source_state, or a struct blocked_state for the blocked table. */
+struct source_dump {
+	struct source_key *keys;
+	void *states;
+	size_t count;
+};
+
+/*
+ * Every entry of the table at map_fd (blocked: the blocked table), read
+ * by batches of buckets. A table churning under a flood may show an entry
+ * twice or miss one. 0 or -errno; free with source_dump_free() either way.
+ */
+int source_table_dump(int map_fd, int blocked, struct source_dump *out);
+void source_dump_free(struct source_dump *d);
+
+/* Entries in a table now, or -errno. */
+long source_table_count(int map_fd, int blocked);
+
+/* Pure, for the above and the host tests. */
+
+/* The way of the bucket holding key, whose hash tag is tag; -1 if none. */
+int bucket_way(const struct bucket_head *head, __u32 tag, const struct source_key *key);
+
+/* The entries of one bucket (a struct source_bucket, or with blocked a
+ * struct blocked_bucket): the keys of its used ways to keys[], their
+ * states to states[]. Returns how many (0..SOURCE_WAYS). */
+size_t bucket_entries(const void *bucket, int blocked, struct source_key *keys, void *states);
+
+#endif /* SYNLIMIT_USER_SOURCE_TABLE_H */

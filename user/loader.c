@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "loader.h"
 #include "log.h"
+#include "source_table.h"
 #include "syncookie.h"
 #include "synlimit.skel.h"
 #include "util.h"
@@ -111,26 +112,33 @@ static const char *map_type_name(__u32 type)
 static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 *id)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), max = bpf_map__max_entries(want);
+	__u32 len = sizeof(info), min = bpf_map__max_entries(want), max = min;
 	const char *name = bpf_map__name(want);
-	/* the two state tables are sized at the first attach */
-	int sized = !strcmp(name, "sources") || !strcmp(name, "blocked_sources");
+	char entries[32];
 
+	/* the two state tables are sized at the first attach, in buckets */
+	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources")) {
+		min = SOURCE_BUCKETS(TABLE_SIZE_MIN);
+		max = SOURCE_BUCKETS(TABLE_SIZE_MAX);
+	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
 	*id = info.id;
 	if (info.type == (__u32)bpf_map__type(want) && info.key_size == bpf_map__key_size(want) &&
 	    info.value_size == bpf_map__value_size(want) &&
-	    info.map_flags == bpf_map__map_flags(want) &&
-	    (sized ? info.max_entries >= TABLE_SIZE_MIN && info.max_entries <= TABLE_SIZE_MAX
-		   : info.max_entries == max))
+	    info.map_flags == bpf_map__map_flags(want) && info.max_entries >= min &&
+	    info.max_entries <= max)
 		return 0;
+	if (min == max)
+		snprintf(entries, sizeof(entries), "%u", max);
+	else
+		snprintf(entries, sizeof(entries), "%u to %u", min, max);
 	pr_warn("%s/%s: not a map this synlimit pins: %s, %u-byte keys, %u-byte values, %u "
-		"entries, flags %#x; expected %s, %u, %u, %s%u, %#x: refusing it\n",
+		"entries, flags %#x; expected %s, %u, %u, %s, %#x: refusing it\n",
 		dir, name, map_type_name(info.type), info.key_size, info.value_size,
 		info.max_entries, info.map_flags, map_type_name(bpf_map__type(want)),
-		bpf_map__key_size(want), bpf_map__value_size(want), sized ? "up to " : "",
-		sized ? TABLE_SIZE_MAX : max, bpf_map__map_flags(want));
+		bpf_map__key_size(want), bpf_map__value_size(want), entries,
+		bpf_map__map_flags(want));
 	return -EPROTO;
 }
 
@@ -343,10 +351,12 @@ static void remove_stale_tmp(const struct pin_dir *d)
 	closedir(dir);
 }
 
-/* Pin the loaded object's maps, program and consumer directory in tmp_fd. */
-static int pin_all(struct synlimit_bpf *skel, int tmp_fd)
+/* Pin the loaded object's maps, program and consumer directory in tmp_fd;
+ * the config says the ABI and the hash key the program was loaded with. */
+static int pin_all(struct synlimit_bpf *skel, __u64 table_seed, int tmp_fd)
 {
-	struct synlimit_config config = { .abi_version = SYNLIMIT_ABI_VERSION };
+	struct synlimit_config config = { .abi_version = SYNLIMIT_ABI_VERSION,
+					  .table_seed = table_seed };
 	__u32 zero = 0;
 	size_t i;
 	int err = bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &config, BPF_ANY);
@@ -368,6 +378,7 @@ int loader_create(const char *pin_dir, const struct load_options *opts)
 	char tmp[NAME_MAX + 1], tmp_path[PATH_MAX];
 	struct synlimit_bpf *skel = NULL;
 	struct pin_dir d;
+	__u64 seed;
 	int tmp_fd = -1, err;
 
 	err = pin_dir_open(pin_dir, 0, &d);
@@ -376,15 +387,18 @@ int loader_create(const char *pin_dir, const struct load_options *opts)
 		return err ? err : -EEXIST;
 	}
 	remove_stale_tmp(&d);
+	/* a flooder who knew the key could spoof sources of its own bucket */
+	err = source_table_seed(&seed);
+	if (err) {
+		pr_warn("cannot draw the source tables' hash key: %s\n", strerror(-err));
+		goto out;
+	}
 	skel = synlimit_bpf__open();
 	if (!skel) {
 		err = -errno;
 		goto out;
 	}
-	if (opts->max_sources)
-		bpf_map__set_max_entries(skel->maps.sources, opts->max_sources);
-	if (opts->max_blocked)
-		bpf_map__set_max_entries(skel->maps.blocked_sources, opts->max_blocked);
+	source_tables_setup(skel, opts->max_sources, opts->max_blocked, seed);
 	err = synlimit_bpf__load(skel);
 	if (err) {
 		pr_warn("cannot load the XDP program: %s%s\n", strerror(-err),
@@ -408,7 +422,7 @@ int loader_create(const char *pin_dir, const struct load_options *opts)
 		err = tmp_fd;
 		goto out;
 	}
-	err = pin_all(skel, tmp_fd);
+	err = pin_all(skel, seed, tmp_fd);
 	if (err) {
 		pr_warn("cannot pin under %s: %s\n", tmp_path, strerror(-err));
 		goto unpin;

@@ -15,9 +15,10 @@
 
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/synlimit"
 
-/* The sizes attach --max-sources and --max-blocked take; pins outside are not ours. */
+/* The sizes attach --max-sources and --max-blocked take, in sources; a
+ * pinned table holds SOURCE_BUCKETS() of them, and one outside is not ours. */
 #define TABLE_SIZE_MIN 64U
-#define TABLE_SIZE_MAX (1U << 26)
+#define TABLE_SIZE_MAX 67108864U /* 2^26; not a shift: SOURCE_BUCKETS() tests it for 0 */
 
 struct loaded {
 	struct pin_dir dir; /* open, checked and locked while loaded */

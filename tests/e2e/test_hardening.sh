@@ -97,17 +97,26 @@ refused_by_all() {
 sl reload "$WORK/b.limits" >/dev/null 2>&1
 reloads_before=$(sl --json status | json .limits.reloads)
 
-plant sources type hash key 64 value 24 entries 4096
-# 2000 entries: more 64-byte keys than a reader sized for 20-byte keys has room for
+# the tables are arrays of buckets (192 bytes in sources): an array of 1 KiB
+# values, filled, has more bytes a bucket than a reader sized for 192 has room for
+plant sources type array key 4 value 1024 entries 64
 python3 -c '
 import sys
-for i in range(2000):
-    key = " ".join(str(b) for b in i.to_bytes(2, "little")) + " 0" * 62
-    print("map update pinned %s key %s value %s" % (sys.argv[1], key, " 0" * 24))' \
+for i in range(16):
+    key = " ".join(str(b) for b in i.to_bytes(4, "little"))
+    print("map update pinned %s key %s value %s" % (sys.argv[1], key, " 255" * 1024))' \
 	"$PIN/sources" >"$WORK/fill.batch"
 bpftool batch file "$WORK/fill.batch" >/dev/null
-refused_by_all "a 64-byte-key hash of 2000 entries as sources" \
-	"sources: not a map this synlimit pins: hash, 64-byte keys, 24-byte values, 4096 entries"
+refused_by_all "an array of filled 1 KiB values as sources" \
+	"sources: not a map this synlimit pins: array, 4-byte keys, 1024-byte values, 64 entries"
+restore sources map
+plant sources type lru_hash key 20 value 24 entries 4096
+refused_by_all "an LRU hash of the previous layout as sources" \
+	"sources: not a map this synlimit pins: lru_hash, 20-byte keys, 24-byte values, 4096 entries"
+restore sources map
+plant sources type array key 4 value 192 entries 8
+refused_by_all "an array of buckets smaller than any --max-sources as sources" \
+	"sources: not a map this synlimit pins: array, 4-byte keys, 192-byte values, 8 entries, flags 0; expected array, 4, 192, 16 to 16777216, 0"
 restore sources map
 plant stats type percpu_array key 4 value 32768 entries 1
 refused_by_all "a 32 KiB percpu array as stats" \
@@ -117,7 +126,7 @@ plant limit_tables type array key 4 value 4 entries 1
 refused_by_all "a plain array as limit_tables" \
 	"limit_tables: not a map this synlimit pins: array, 4-byte keys, 4-byte values, 1 entries"
 restore limit_tables map
-plant sources type lru_hash key 20 value 24 entries 4096
+plant sources type array key 4 value 192 entries 1024
 refused_by_all "a map of the right layout the program does not use as sources" \
 	"the program does not use the pinned map 'sources'"
 restore sources map

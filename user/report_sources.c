@@ -3,7 +3,6 @@
  * synlimit blocked, top and show: sources and what their state means now
  * (source_view.c), each command as text and as JSON side by side.
  */
-#include <bpf/bpf.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "report.h"
 #include "syncookie.h"
 #include "rule.h"
+#include "source_table.h"
 #include "table_dump.h"
 #include "util.h"
 
@@ -366,11 +366,14 @@ static void print_show_plain(const struct shown *s, const struct synlimit_config
 	}
 }
 
-/* s->v's rule is set: addr's state under it, kept under scope. */
-static void find_state(const struct loaded *l, const union synlimit_addr *addr, __u16 scope,
-		       struct shown_source *s, __u64 now)
+/* s->v's rule is set: addr's state under it, kept under scope, where the
+ * program would find it (the tables' hash key is in the config). */
+static void find_state(const struct loaded *l, const struct synlimit_config *config,
+		       const union synlimit_addr *addr, __u16 scope, struct shown_source *s,
+		       __u64 now)
 {
 	struct blocked_state blk = { 0 };
+	__u64 seed = config->table_seed;
 
 	if (!s->v.has_rule || s->v.rule.action != RULE_LIMIT)
 		return;
@@ -379,9 +382,11 @@ static void find_state(const struct loaded *l, const union synlimit_addr *addr, 
 	s->key.scope = scope;
 	s->v.addr = s->key.addr;
 	s->v.prefixlen = s->key.prefixlen;
-	if (!bpf_map_lookup_elem(l->blocked_fd, &s->key, &blk))
+	if (!source_table_find(l->blocked_fd, source_table_buckets(l->blocked_fd), seed, &s->key,
+			       &blk, sizeof(blk), 1))
 		s->found = s->v.in_blocked = 1;
-	else if (!bpf_map_lookup_elem(l->sources_fd, &s->key, &blk.state))
+	else if (!source_table_find(l->sources_fd, source_table_buckets(l->sources_fd), seed,
+				    &s->key, &blk.state, sizeof(blk.state), 0))
 		s->found = 1;
 	if (s->found)
 		source_view_compute(&s->v, &blk, now);
@@ -422,12 +427,12 @@ int report_show(const struct loaded *l, const struct report_options *opts)
 		close(table);
 	s->verified = syncookie_verified(pin_dir_fd_path(&l->dir, via, sizeof(via)), &addr, now,
 					 &s->verified_age_ns) == 1;
-	find_state(l, &addr, 0, &s->portless, now);
+	find_state(l, &config, &addr, 0, &s->portless, now);
 	s->n_ports = port_rules_for_addr(&pr, &addr, decisions, SHOW_PORT_RULES);
 	for (i = 0; i < s->n_ports; i++) {
 		s->ports[i].v.has_rule = 1;
 		s->ports[i].v.rule = decisions[i].rule;
-		find_state(l, &addr, decisions[i].rule.scope, &s->ports[i], now);
+		find_state(l, &config, &addr, decisions[i].rule.scope, &s->ports[i], now);
 		snprintf(s->ports[i].v.ports, sizeof(s->ports[i].v.ports), "%s",
 			 decisions[i].ports);
 	}

@@ -10,7 +10,7 @@
 #include "report.h"
 #include "stats.h"
 #include "syncookie.h"
-#include "table_dump.h"
+#include "source_table.h"
 #include "xdp.h"
 
 #define MAX_IFACES 256
@@ -25,7 +25,7 @@ struct status {
 	struct synlimit_config config;
 	struct stats_summary sum;
 	long sources, blocked;
-	__u32 sources_max, blocked_max;
+	__u64 sources_max, blocked_max; /* sources each holds */
 	char loaded_at[32], bare_period[32];
 };
 
@@ -130,8 +130,8 @@ static void print_status_plain(const struct status *s)
 	printf("totals:  %llu packets, %llu connection attempts, %llu dropped\n",
 	       (unsigned long long)s->sum.packets, (unsigned long long)s->sum.syn,
 	       (unsigned long long)s->sum.dropped);
-	printf("tables:  %ld of %u sources, %ld of %u blocked\n", s->sources, s->sources_max,
-	       s->blocked, s->blocked_max);
+	printf("tables:  %ld of %llu sources, %ld of %llu blocked\n", s->sources,
+	       (unsigned long long)s->sources_max, s->blocked, (unsigned long long)s->blocked_max);
 }
 
 /* Everything status shows, read from the pins. */
@@ -151,12 +151,10 @@ static int status_read(const struct loaded *l, struct status *s)
 	if (!bpf_obj_get_info_by_fd(l->prog_fd, &info, &len))
 		s->prog_id = info.id;
 	stats_summarize(c, &s->sum);
-	s->sources =
-	    table_count(l->sources_fd, sizeof(struct source_key), sizeof(struct source_state));
-	s->blocked =
-	    table_count(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state));
-	s->sources_max = table_max_entries(l->sources_fd);
-	s->blocked_max = table_max_entries(l->blocked_fd);
+	s->sources = source_table_count(l->sources_fd, 0);
+	s->blocked = source_table_count(l->blocked_fd, 1);
+	s->sources_max = source_table_capacity(l->sources_fd);
+	s->blocked_max = source_table_capacity(l->blocked_fd);
 	format_unix_time((time_t)s->config.loaded_at, s->loaded_at, sizeof(s->loaded_at));
 	format_duration(s->config.bare_period_ns, s->bare_period, sizeof(s->bare_period));
 	return 0;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "stats.h"
-#include "table_dump.h"
+#include "source_table.h"
 
 static const char *const stat_names[STAT_MAX] = {
 	[STAT_NOT_IP] = "not_ip",
@@ -196,14 +196,12 @@ int stats_snapshot_read(const struct loaded *l, struct stats_snapshot *s)
 	if (err)
 		return err;
 	stats_summarize(s->c, &s->sum);
-	sources =
-	    table_count(l->sources_fd, sizeof(struct source_key), sizeof(struct source_state));
-	blocked =
-	    table_count(l->blocked_fd, sizeof(struct source_key), sizeof(struct blocked_state));
+	sources = source_table_count(l->sources_fd, 0);
+	blocked = source_table_count(l->blocked_fd, 1);
 	s->sources = sources < 0 ? 0 : (__u64)sources;
 	s->blocked = blocked < 0 ? 0 : (__u64)blocked;
-	s->sources_max = table_max_entries(l->sources_fd);
-	s->blocked_max = table_max_entries(l->blocked_fd);
+	s->sources_max = source_table_capacity(l->sources_fd);
+	s->blocked_max = source_table_capacity(l->blocked_fd);
 	/* the sources table is never deleted from: what left it was evicted */
 	s->evicted_sources = stats_evicted(s->c[STAT_SOURCE_INSERTS], 0, sources);
 	s->evicted_blocked =

@@ -21,8 +21,8 @@ struct stats_summary {
 };
 void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum);
 
-/* Entries a table lost to LRU eviction: what was inserted and not deleted
- * but is not there (0 while an insert on another CPU is not yet counted). */
+/* Entries a table lost to eviction: what was inserted and not deleted but
+ * is not there (0 while an insert on another CPU is not yet counted). */
 __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries);
 
 /* Sum the per-CPU stats map into out[STAT_MAX]. Returns 0 or -errno. */

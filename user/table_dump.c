@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Reading the pinned tables while the data path writes them: whole hash
- * maps by batches, and the blocked and sources tables merged into one
- * source_view per source.
+ * Reading the pinned source tables while the data path writes them: the
+ * blocked and sources tables merged into one source_view per source.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -12,78 +11,8 @@
 #include <unistd.h>
 #include "limit_table.h"
 #include "port_rules.h"
+#include "source_table.h"
 #include "table_dump.h"
-
-int table_dump(int fd, size_t key_size, size_t value_size, struct table_dump *out)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), batch_token[4], count;
-	size_t cap, limit;
-	int first = 1, err = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	limit = 2 * (size_t)info.max_entries + 1024;
-	cap = 4096;
-	out->keys = malloc(cap * key_size);
-	out->values = malloc(cap * value_size);
-	if (!out->keys || !out->values)
-		return -ENOMEM;
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-		if (out->count + 4096 > cap) {
-			void *k, *v;
-
-			cap *= 2;
-			k = realloc(out->keys, cap * key_size);
-			if (k)
-				out->keys = k;
-			v = realloc(out->values, cap * value_size);
-			if (v)
-				out->values = v;
-			if (!k || !v)
-				return -ENOMEM;
-		}
-		count = 4096;
-		err = bpf_map_lookup_batch(fd, first ? NULL : batch_token, batch_token,
-					   (char *)out->keys + out->count * key_size,
-					   (char *)out->values + out->count * value_size, &count,
-					   &opts);
-		first = 0;
-		if (err && errno != ENOENT)
-			return -errno;
-		out->count += count;
-		if (err || out->count >= limit) /* ENOENT: the last batch */
-			return 0;
-	}
-}
-
-void table_dump_free(struct table_dump *d)
-{
-	free(d->keys);
-	free(d->values);
-}
-
-long table_count(int fd, size_t key_size, size_t value_size)
-{
-	struct table_dump d;
-	long n;
-	int err = table_dump(fd, key_size, value_size, &d);
-
-	n = err ? err : (long)d.count;
-	table_dump_free(&d);
-	return n;
-}
-
-__u32 table_max_entries(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
-}
 
 int source_rule_live(int table_fd, const union synlimit_addr *addr, struct rule *rule)
 {
@@ -118,7 +47,7 @@ static int cmp_source_key(const void *a, const void *b)
 int source_views_load(const struct loaded *l, int with_sources, __u64 now, struct source_view **out,
 		      size_t *n)
 {
-	struct table_dump blocked = { 0 }, sources = { 0 };
+	struct source_dump blocked = { 0 }, sources = { 0 };
 	struct source_key *sorted_blocked = NULL;
 	struct port_rules pr = { 0 };
 	struct source_view *views;
@@ -129,11 +58,9 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 	*n = 0;
 	err = port_rules_load(l->tables_fd, l->port_tables_fd, &pr);
 	if (!err)
-		err = table_dump(l->blocked_fd, sizeof(struct source_key),
-				 sizeof(struct blocked_state), &blocked);
+		err = source_table_dump(l->blocked_fd, 1, &blocked);
 	if (!err && with_sources)
-		err = table_dump(l->sources_fd, sizeof(struct source_key),
-				 sizeof(struct source_state), &sources);
+		err = source_table_dump(l->sources_fd, 0, &sources);
 	views = err ? NULL : calloc(blocked.count + sources.count + 1, sizeof(*views));
 	if (!views) {
 		err = err ? err : -ENOMEM;
@@ -150,8 +77,7 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 	for (i = 0; i < blocked.count + sources.count; i++) {
 		int in_blocked = i < blocked.count;
 		const struct source_key *key =
-		    in_blocked ? (struct source_key *)blocked.keys + i
-			       : (struct source_key *)sources.keys + (i - blocked.count);
+		    in_blocked ? &blocked.keys[i] : &sources.keys[i - blocked.count];
 		struct blocked_state blk = { 0 };
 		struct source_view *v = &views[k];
 
@@ -161,9 +87,9 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 					   sizeof(struct source_key), cmp_source_key))
 			continue;
 		if (in_blocked)
-			blk = ((struct blocked_state *)blocked.values)[i];
+			blk = ((struct blocked_state *)blocked.states)[i];
 		else
-			blk.state = ((struct source_state *)sources.values)[i - blocked.count];
+			blk.state = ((struct source_state *)sources.states)[i - blocked.count];
 		v->addr = key->addr;
 		v->prefixlen = key->prefixlen;
 		v->in_blocked = in_blocked;
@@ -178,7 +104,7 @@ out:
 	port_rules_free(&pr);
 	if (table >= 0)
 		close(table);
-	table_dump_free(&blocked);
-	table_dump_free(&sources);
+	source_dump_free(&blocked);
+	source_dump_free(&sources);
 	return err;
 }

@@ -155,6 +155,9 @@ sl --json stats >"$WORK/stats.json"
 expect_eq "every spoofed SYN that reached s0 counted once ($lost lost in the veth ring)" "$((sent + 3))" "$(since syn)"
 expect_eq "the sources table stays within its 4096 entries" "yes" \
 	"$([ "$(json .tables.sources <"$WORK/status.json")" -le 4096 ] && echo yes || echo no)"
+# 1024 buckets of 4, some 40 spoofed sources each: every way taken
+expect_eq "the table holds 4096 sources (1024 buckets of 4), all in use" "4096 4096" \
+	"$(json .tables.sources <"$WORK/status.json") $(json .tables.sources_max <"$WORK/status.json")"
 evicted=$(json .evictions.sources <"$WORK/stats.json")
 expect_eq "evictions are counted: inserts - entries" \
 	"$(($(json .counters.source_inserts <"$WORK/stats.json") - $(json .tables.sources <"$WORK/status.json")))" "$evicted"

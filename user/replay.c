@@ -15,12 +15,16 @@
 #include "limit_table.h"
 #include "log.h"
 #include "replay.h"
+#include "source_table.h"
 #include "stats.h"
 #include "synlimit.skel.h"
 #include "util.h"
 
 /* BPF_PROG_TEST_RUN takes one page less XDP headroom and tailroom. */
 #define TEST_RUN_MAX 3500
+
+/* Replay's source tables: the default sizes, hashed with a fixed key. */
+#define REPLAY_TABLE_SEED 0x73796e6c696d6974ULL /* "synlimit" */
 
 /*
  * Where the IP header starts (Ethernet, up to two VLAN tags) and its
@@ -130,6 +134,9 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 		goto out;
 	}
 	skel->rodata->cfg_fixed_clock = 1;
+	/* a fixed hash key: the same capture meets the same bucket collisions,
+	 * and replays to the same verdicts, every time */
+	source_tables_setup(skel, 0, 0, REPLAY_TABLE_SEED);
 	err = synlimit_bpf__load(skel);
 	if (err) {
 		pr_warn("cannot load the XDP program: %s%s\n", strerror(-err),

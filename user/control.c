@@ -8,6 +8,7 @@
 #include "control.h"
 #include "limit_table.h"
 #include "log.h"
+#include "source_table.h"
 #include "stats.h"
 
 int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, int allow_empty,
@@ -59,6 +60,13 @@ static int install_limits(const struct loaded *l, const char *path, struct limit
 	if (err)
 		pr_warn("the new limits are live, but recording them failed: %s\n", strerror(-err));
 	return err;
+}
+
+/* --max-sources or --max-blocked asked (0: not given) for another
+ * capacity than the loaded table's, rounded up to whole buckets as at load. */
+static int size_differs(int map_fd, __u32 asked)
+{
+	return asked && source_table_capacity(map_fd) != source_table_capacity_for(asked);
 }
 
 static __u32 compile_flags(int dry_run, int leaky)
@@ -171,9 +179,13 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 			"limits are compiled: give --limits FILE too, or use reload\n");
 		err = -EINVAL;
 		goto close;
-	} else if (req->sizes_set) {
-		pr_warn("already loaded with its table sizes; --max-sources and --max-blocked "
-			"apply to a first attach (detach --all to change them)\n");
+	} else if (size_differs(l->sources_fd, req->max_sources) ||
+		   size_differs(l->blocked_fd, req->max_blocked)) {
+		pr_warn("already loaded with its table sizes (%llu sources, %llu blocked); "
+			"--max-sources and --max-blocked apply to a first attach (detach --all to "
+			"change them)\n",
+			(unsigned long long)source_table_capacity(l->sources_fd),
+			(unsigned long long)source_table_capacity(l->blocked_fd));
 	}
 	/* limits first, so they are in force the moment a packet arrives */
 	if (req->limits) {

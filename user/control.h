@@ -25,9 +25,8 @@ struct attach_request {
 	int compile_set; /* --dry-run, --period or --mode strict|leaky given */
 	int dry_run, leaky;
 	__u64 period_ns;
-	int sizes_set; /* --max-sources or --max-blocked given */
-	__u32 max_sources, max_blocked;
-	int allow_empty; /* a limits file with no rules is accepted */
+	__u32 max_sources, max_blocked; /* in sources; 0: not given */
+	int allow_empty;		/* a limits file with no rules is accepted */
 	/* --syncookies and the rest, when given (NULL: each interface's cookie
 	 * mode stays as it is) */
 	const struct syncookie_options *cookies;

@@ -92,7 +92,8 @@ static const struct opt_value xdp_modes[] = {
 	       "accept a limits file with no rules (it lifts every limit)", .set_to = 1)
 #define OPT_TABLE_SIZE(st, field, what)                                                            \
 	OPTION("max-" #what, 0, OPT_U32, st, field, "N",                                           \
-	       "entries of the " #what " table, first attach", .min = 64, .max = 1U << 26)
+	       "entries of the " #what " table, first attach (rounded up to a multiple of 4)",     \
+	       .min = TABLE_SIZE_MIN, .max = TABLE_SIZE_MAX)
 
 #define BARE_PERIOD_DEFAULT (5 * NSEC_PER_SEC)
 
@@ -385,8 +386,6 @@ static int attach_request_init(const struct attach_opts *o, unsigned int given,
 		.dry_run = o->dry_run,
 		.leaky = o->leaky,
 		.period_ns = o->period_ns,
-		.sizes_set =
-		    !!(given & (OPT_BIT(ATTACH_MAX_SOURCES) | OPT_BIT(ATTACH_MAX_BLOCKED))),
 		.max_sources = o->max_sources,
 		.max_blocked = o->max_blocked,
 		.allow_empty = o->allow_empty,

@@ -56,12 +56,20 @@ expect_eq "status --json: attached" "true" "$(json .attached <"$WORK/status.json
 expect_eq "status --json: interface" "s0" "$(json .interfaces.0.name <"$WORK/status.json")"
 expect_eq "status --json: mode (auto is native on veth)" "native" "$(json .interfaces.0.mode <"$WORK/status.json")"
 expect_eq "status --json: rules" "2" "$(json .limits.rules <"$WORK/status.json")"
+expect_eq "status --json: table capacities in sources, the defaults" "262144 65536" \
+	"$(json .tables.sources_max <"$WORK/status.json") $(json .tables.blocked_max <"$WORK/status.json")"
 expect_eq "ip link sees our program on s0" "$(json .program_id <"$WORK/status.json")" \
 	"$(in_server ip -j link show s0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')"
 expect_rc "attach again is idempotent" 0 sl attach s0
 expect_out "  ...and says so" "s0: already attached"
 expect_rc "attach again in generic mode is refused" 1 sl attach s0 --xdp-mode generic
 expect_out "  ...saying why" "already attached in native mode"
+expect_rc "attach again with --max-sources 262143 (rounded up: the size loaded)" 0 \
+	sl attach s0 --max-sources 262143
+expect_eq "  ...does not warn about the sizes" "0" "$(grep -c "table sizes" "$WORK/out")"
+expect_rc "attach again with another --max-sources" 0 sl attach s0 --max-sources 1000
+expect_out "  ...keeps the loaded sizes, saying so" \
+	"already loaded with its table sizes (262144 sources, 65536 blocked)"
 
 # ---- an unprivileged user gets a clear refusal ----
 if command -v setpriv >/dev/null 2>&1; then
@@ -121,7 +129,10 @@ names = ["not_ip","ipv4_not_tcp","ipv6_not_tcp","tcp_not_syn","fragment","syn","
          "bad_v4mapped_source"]
 print(sum(c[n] for n in names))')"
 
+# read while 198.18.0.1 is blocked for sure: its block ends a second or two
+# after its last drop, sooner than a dozen assertions take on a busy machine
 sl --json blocked >"$WORK/blocked.json"
+sl --json top >"$WORK/top.json"
 expect_eq "blocked --json: one source" "1" "$(json .blocked <"$WORK/blocked.json" | python3 -c 'import ast,sys; print(len(ast.literal_eval(sys.stdin.read())))')"
 expect_eq "blocked --json: it is 198.18.0.1" "198.18.0.1" "$(json .blocked.0.addr <"$WORK/blocked.json")"
 expect_eq "blocked --json: rule FILE:LINE" "$WORK/b.limits:1" "$(json .blocked.0.rule <"$WORK/blocked.json")"
@@ -136,10 +147,27 @@ sl --json show 198.18.0.9 >"$WORK/show.json"
 expect_eq "show --json 198.18.0.9: allow, line 2" "allow $WORK/b.limits:2" \
 	"$(json .action <"$WORK/show.json") $(json .rule <"$WORK/show.json")"
 expect_rc "show a network is a usage error" 2 sl show 198.18.0.0/24
-sl --json top >"$WORK/top.json"
 # 198.18.0.9 matches an allow rule: allowed sources keep no state
 expect_eq "top --json: the blocked source, listed once" "198.18.0.1 true 1" \
 	"$(json .top.0.addr <"$WORK/top.json") $(json .top.0.blocked <"$WORK/top.json") $(json .top <"$WORK/top.json" | python3 -c 'import ast,sys; print(len(ast.literal_eval(sys.stdin.read())))')"
+# a source under its limit: its state is in the sources table, found the
+# way the program finds it (the keyed hash of the config's table_seed)
+in_client ip addr add 198.18.0.12/24 dev c0
+expect_eq "3 connects from 198.18.0.12: all complete" "CCC" "$(connect_n 198.18.0.2 2525 3 0.3 198.18.0.12)"
+sl --json show 198.18.0.12 >"$WORK/show.json"
+expect_eq "show --json 198.18.0.12: its state, not blocked, a rate of 1 or more" "198.18.0.12 false yes" \
+	"$(json .state.addr <"$WORK/show.json") $(json .state.blocked <"$WORK/show.json") $(json .state.rate <"$WORK/show.json" | python3 -c 'import sys; print("yes" if float(sys.stdin.read()) >= 1 else "no")')"
+sl show 198.18.0.33 >"$WORK/out"
+expect_out "show 198.18.0.33, a source never seen: no state" "seen     no (or evicted)"
+sl --json status >"$WORK/status.json"
+expect_eq "status --json: 198.18.0.12 counted in the sources table" "yes" \
+	"$([ "$(json .tables.sources <"$WORK/status.json")" -ge 1 ] && echo yes || echo no)"
+sl --json top >"$WORK/top.json"
+expect_eq "top --json: 198.18.0.1 and 198.18.0.12 (not blocked), each once" "198.18.0.1 198.18.0.12:False" \
+	"$(python3 -c '
+import json, sys
+top = json.load(open(sys.argv[1]))["top"]
+print(" ".join(sorted(s["addr"] + (":%s" % s["blocked"] if s["addr"] == "198.18.0.12" else "") for s in top)))' "$WORK/top.json")"
 
 wait $watch_pid
 watch_rc=$?
@@ -226,8 +254,11 @@ expect_rc "attach with the default pin dir, no bpffs mounted: mounts one" 0 \
 		[ ! -e /sys/fs/bpf/synlimit ]"
 
 # ---- generic mode ----
-expect_rc "attach --xdp-mode generic" 0 sl attach s0 --xdp-mode generic --limits "$WORK/a.limits"
+expect_rc "attach --xdp-mode generic, tables of 1001 and 65 sources" 0 \
+	sl attach s0 --xdp-mode generic --limits "$WORK/a.limits" --max-sources 1001 --max-blocked 65
 expect_eq "status: generic" "generic" "$(sl --json status | json .interfaces.0.mode)"
+sl status >"$WORK/out"
+expect_out "status: the sizes rounded up to buckets of 4" "^tables:  0 of 1004 sources, 0 of 68 blocked$"
 expect_rc "detach --all" 0 sl detach --all
 expect_rc "detach when nothing is attached" 1 sl detach s0
 expect_out "  ...says so" "s0: not attached by synlimit"

@@ -221,11 +221,17 @@ abi=$("$SYNLIMIT" --version | sed -n 's/.*(ABI \([0-9]*\),.*/\1/p')
 config_with_abi() {
 	python3 -c 'import sys; print(" ".join([sys.argv[1], "0", "0", "0"] + ["0"] * (int(sys.argv[2]) - 4)))' "$1" "$config_bytes"
 }
+bpftool -j map lookup pinned "$PIN/config" key 0 0 0 0 |
+	python3 -c 'import json, sys; print(" ".join(str(int(b, 16)) for b in json.load(sys.stdin)["value"]))' >"$WORK/config.bytes"
 bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(config_with_abi 99)
 expect_rc "status on pins of another ABI version" 1 sl status
 expect_out "  ...says why" "ABI version 99; this one speaks $abi"
 expect_rc "reload on pins of another ABI version" 1 sl reload "$WORK/a.limits"
-bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(config_with_abi "$abi")
+# the config as it was, byte for byte: it also holds the tables' hash key
+bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(cat "$WORK/config.bytes")
+sl --json show 198.18.0.11 >"$WORK/show.json"
+expect_eq "with the config restored, show finds 198.18.0.11's state again" "198.18.0.11" \
+	"$(json .state.addr <"$WORK/show.json")"
 
 # ---- detach, then a foreign program is never replaced ----
 expect_rc "detach s0" 0 sl detach s0

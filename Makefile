@@ -180,13 +180,13 @@ $(BUILD)/tests/test_classify: tests/prog/test_classify.c tests/prog/classify_cas
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/prog/pkt.h \
+$(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/generation.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
 		-lpthread -o $@
 
-$(BUILD)/tests/test_ports: tests/prog/test_ports.c tests/prog/pkt.c tests/prog/pkt.h \
+$(BUILD)/tests/test_ports: tests/prog/test_ports.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/generation.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@

@@ -11,6 +11,17 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "synlimit/abi.h"
+#include "synlimit/source_table.h"
+
+/* A connection attempt's source and destination port. port_rules: the
+ * port-less rule for the source names a port table, so the rule that
+ * applies depends on the port; blocked: the source is in the blocked table. */
+struct syn_source {
+	union synlimit_addr addr;
+	__be16 dport;
+	__u8 port_rules;
+	__u8 blocked;
+};
 
 struct synlimit_stats {
 	__u64 count[STAT_MAX];
@@ -81,19 +92,21 @@ struct {
 	__type(value, struct ban);
 } bans SEC(".maps");
 
-/* Sizes are load-time settings (bpf_map__set_max_entries). */
+/* The per-source tables, a bucket of SOURCE_WAYS entries an element
+ * (bpf/source_table.h). Sizes are load-time settings: the controller sets
+ * max_entries and cfg_*_buckets together (source_tables_setup). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 262144);
-	__type(key, struct source_key);
-	__type(value, struct source_state);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES));
+	__type(key, __u32);
+	__type(value, struct source_bucket);
 } sources SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct source_key);
-	__type(value, struct blocked_state);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_BLOCKED));
+	__type(key, __u32);
+	__type(value, struct blocked_bucket);
 } blocked_sources SEC(".maps");
 
 /* A cache line each, so two CPUs on different sources do not share one. */

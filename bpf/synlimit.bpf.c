@@ -12,7 +12,9 @@
 #include "maps.h"
 #include "parse.h"
 #include "clock.h"
-#include "syncookie.h"
+#include "source_table.h"
+#include "flood_cache.h"
+#include "syncookie_syn.h"
 
 /* Load-time settings (set through the skeleton before load). */
 const volatile __u64 cfg_event_interval_ns = 10000000; /* 100 events/s per CPU */
@@ -51,25 +53,6 @@ static __always_inline int outcome_drops(enum synlimit_stat outcome)
 static __always_inline enum synlimit_stat over(const struct rule *rule, enum synlimit_stat drop)
 {
 	return rule->flags & RULE_F_DRY_RUN ? STAT_SYN_WOULD_DROP : drop;
-}
-
-/* 32-bit hash of a state key: picks the lock stripe, and tags the state. */
-static __always_inline __u32 key_tag(const struct source_key *key)
-{
-	__u32 h = key->addr.u32[0] ^ key->addr.u32[1] ^ key->addr.u32[2] ^ key->addr.u32[3] ^
-		  ((__u32)key->scope << 8 | key->prefixlen);
-
-	return h * 0x9e3779b1U; /* Fibonacci hashing: the top bits mix every input bit */
-}
-
-static __always_inline struct bpf_spin_lock *stripe_for(__u32 tag)
-{
-	__u32 idx = tag >> (32 - 10);
-	struct lock_stripe *stripe;
-
-	_Static_assert(SYNLIMIT_LOCK_STRIPES == 1 << 10, "stripe index width");
-	stripe = bpf_map_lookup_elem(&lock_stripes, &idx);
-	return stripe ? &stripe->lock : NULL;
 }
 
 /*
@@ -209,53 +192,144 @@ fast_attempt(struct source_state *state, const struct rule *rule, __u64 now, __u
 	return FAST_NONE;
 }
 
-/* First drop: a copy of the state goes to the blocked table, out of reach
- * of the churn in the sources table, and is looked up first from now on. */
-static __always_inline enum synlimit_stat first_drop(struct synlimit_stats *st,
-						     const struct rule *rule,
-						     const struct source_key *key,
-						     const struct source_state *state, __u64 now)
+/*
+ * Where a state key's entries are, no lock, nothing created: its way in the
+ * blocked table in ref->blocked_way, its way in the sources table returned
+ * (-1: none). A global function, so that the verifier follows one unknown
+ * way out of it, not each of the ways a bucket has.
+ */
+__noinline int locate(struct source_ref *ref)
 {
-	struct blocked_state moved = {
-		.state = *state,
-		.since_ns = now,
-		.hold_ns = now,
-		.drops = 1,
-	};
-	struct blocked_state *blk;
+	struct blocked_bucket *blocked;
+	struct source_bucket *b;
 
-	if (!bpf_map_update_elem(&blocked_sources, key, &moved, BPF_NOEXIST)) {
-		count(st, STAT_BLOCKED_INSERTS);
-		emit_event(st, EVENT_BLOCK, key, rule, &moved, now);
+	if (!ref)
+		return -1;
+	blocked = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	ref->blocked_way = blocked ? bucket_find(&blocked->head, &ref->key, ref->tag) : -1;
+	if (ref->blocked_way >= 0)
+		return -1;
+	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
+	return b ? bucket_find(&b->head, &ref->key, ref->tag) : -1;
+}
+
+/*
+ * The functions below that take the locks are global: the verifier checks
+ * each once, on its own, and each call returns a number it need not follow
+ * into every way it was computed. Inline, their lookups under the lock
+ * multiplied the paths of rule_verdict past the verifier's limit. Their
+ * pointer arguments are checked for NULL, as a global function's may be.
+ */
+
+/*
+ * First drop: a copy of the state goes to the blocked table, out of reach
+ * of the churn in the sources table, and is looked up first from now on.
+ * Sets ref->blocked_way; returns the outcome.
+ */
+__noinline int first_drop(struct synlimit_stats *st, const struct rule *rule,
+			  struct source_ref *ref, const struct source_state *state, __u64 now)
+{
+	struct blocked_state *blk;
+	struct blocked_bucket *b;
+	struct bpf_spin_lock *lock;
+	int w, added;
+
+	if (!st || !rule || !ref || !state)
+		return STAT_SYN_NO_STATE;
+	b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	lock = stripe_for(ref->blocked_bucket);
+	if (!b || !lock)
+		return over(rule, STAT_SYN_DROP_LIMIT);
+	bpf_spin_lock(lock);
+	w = bucket_find(&b->head, &ref->key, ref->tag);
+	added = w < 0;
+	blk = &b->state[w & (SOURCE_WAYS - 1)];
+	if (added) {
+		w = blocked_victim(b, ref->tag, now);
+		blk = &b->state[w & (SOURCE_WAYS - 1)];
+		bucket_claim(&b->head, w, &ref->key);
+		blk->state = *state;
+		blk->since_ns = now;
+		blk->hold_ns = now;
+		blk->drops = 1;
+		bucket_publish(&b->head, w, ref->tag);
 	} else {
 		/* another CPU blocked it at the same moment: one episode */
-		blk = bpf_map_lookup_elem(&blocked_sources, key);
-		if (blk)
-			__sync_fetch_and_add(&blk->drops, 1);
+		__sync_fetch_and_add(&blk->drops, 1);
+	}
+	bpf_spin_unlock(lock);
+	ref->blocked_way = w;
+	if (added) {
+		count(st, STAT_BLOCKED_INSERTS);
+		emit_event(st, EVENT_BLOCK, &ref->key, rule, blk, now);
 	}
 	return over(rule, STAT_SYN_DROP_LIMIT);
 }
 
-/* First pass after drops: the state goes back to the sources table, written
- * in place (an update of an existing LRU key would free the element under
- * other CPUs' pointers), and the blocked entry is deleted. */
-static __always_inline enum synlimit_stat
-unblock_source(struct synlimit_stats *st, const struct source_key *key, const struct rule *rule,
-	       const struct blocked_state *blk, struct bpf_spin_lock *lock, __u64 now)
+/*
+ * A source into its bucket of the sources table with its first state, or
+ * its state written over where it has an entry (replace), under the
+ * bucket's lock. Returns its way; SOURCE_WAYS + way when another CPU had
+ * added it first and it was not to be replaced; -1 if it cannot be.
+ */
+__noinline int source_insert(struct synlimit_stats *st, const struct source_ref *ref,
+			     const struct source_state *first, int replace)
 {
-	struct source_state *state = bpf_map_lookup_elem(&sources, key);
+	struct source_bucket *b;
+	struct bpf_spin_lock *lock;
+	int w, found;
 
-	if (state) {
-		bpf_spin_lock(lock);
-		if (state->tag == blk->state.tag)
-			*state = blk->state;
-		bpf_spin_unlock(lock);
-	} else if (!bpf_map_update_elem(&sources, key, &blk->state, BPF_NOEXIST)) {
-		count(st, STAT_SOURCE_INSERTS);
+	if (!st || !ref || !first)
+		return -1;
+	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
+	lock = stripe_for(ref->source_bucket);
+	if (!b || !lock)
+		return -1;
+	bpf_spin_lock(lock);
+	w = bucket_find(&b->head, &ref->key, ref->tag);
+	found = w >= 0;
+	if (!found) {
+		w = source_victim(b, ref->tag);
+		bucket_claim(&b->head, w, &ref->key);
+		b->state[w & (SOURCE_WAYS - 1)] = *first;
+		bucket_publish(&b->head, w, ref->tag);
+	} else if (replace) {
+		b->state[w & (SOURCE_WAYS - 1)] = *first;
 	}
-	if (!bpf_map_delete_elem(&blocked_sources, key))
+	bpf_spin_unlock(lock);
+	if (!found)
+		count(st, STAT_SOURCE_INSERTS);
+	return found && !replace ? SOURCE_WAYS + w : w;
+}
+
+/* First pass after drops: the state goes back to the sources table (in
+ * place where the source still has an entry there), and its blocked entry
+ * is removed; the CPU that removes it reports the episode's end. */
+__noinline int unblock_source(struct synlimit_stats *st, const struct rule *rule,
+			      const struct source_ref *ref, struct blocked_state *released,
+			      __u64 now)
+{
+	struct bpf_spin_lock *lock;
+	struct blocked_bucket *b;
+	int w, removed;
+
+	if (!st || !rule || !ref || !released)
+		return STAT_SYN_PASSED;
+	source_insert(st, ref, &released->state, 1);
+	b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	lock = stripe_for(ref->blocked_bucket);
+	if (!b || !lock)
+		return STAT_SYN_PASSED;
+	w = ref->blocked_way & (SOURCE_WAYS - 1);
+	bpf_spin_lock(lock);
+	removed = b->head.tag[w] == ref->tag && same_key(&b->head.key[w], &ref->key);
+	if (removed)
+		__sync_lock_test_and_set(&b->head.tag[w], 0);
+	bpf_spin_unlock(lock);
+	if (removed) {
 		count(st, STAT_BLOCKED_DELETES);
-	emit_event(st, EVENT_UNBLOCK, key, rule, blk, now);
+		emit_event(st, EVENT_UNBLOCK, &ref->key, rule, released, now);
+	}
 	return STAT_SYN_PASSED;
 }
 
@@ -277,18 +351,18 @@ blocked_drop(const struct rule *rule, struct blocked_state *blk, int held, __u64
  * Neither needs the lock: a block window only reads hold_ns (the rate rests
  * inside it), and an attempt at the instant of the last update is an add.
  */
-static __always_inline enum synlimit_stat
-limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct source_key *key,
-	      struct blocked_state *blk, __u32 tag, __u64 now)
+static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *st,
+							const struct rule *rule,
+							const struct source_ref *ref,
+							struct blocked_bucket *b, __u64 now)
 {
-	struct blocked_state released;
+	int w = ref->blocked_way & (SOURCE_WAYS - 1);
+	struct blocked_state *blk = &b->state[w];
 	struct bpf_spin_lock *lock;
 	enum fast_result fast;
 	__u64 rate;
-	int is_over;
+	int is_over, lost;
 
-	if (blk->state.tag != tag) /* the entry was deleted and reused while we held it */
-		return STAT_SYN_NO_STATE;
 	/* signed: another CPU may have stamped hold_ns just after our now */
 	if (rule->block_ns &&
 	    (__s64)(now - *(volatile __u64 *)&blk->hold_ns) < (__s64)rule->block_ns)
@@ -300,60 +374,56 @@ limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct s
 	if (fast == FAST_EXACT)
 		now = clock_now(0);
 
-	lock = stripe_for(tag);
+	lock = stripe_for(ref->blocked_bucket);
 	if (!lock)
 		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
-	if (blk->state.tag != tag) {
-		bpf_spin_unlock(lock);
-		return STAT_SYN_NO_STATE;
-	}
-	is_over = fast == FAST_PASS ? 0 : step_locked(&blk->state, rule, now);
-	if (!is_over)
-		released = *blk;
+	/* the entry was removed or reused while we held it */
+	lost = b->head.tag[w] != ref->tag;
+	is_over = lost || fast == FAST_PASS ? 0 : step_locked(&blk->state, rule, now);
 	bpf_spin_unlock(lock);
+	if (lost)
+		return STAT_SYN_NO_STATE;
 	if (is_over)
 		return blocked_drop(rule, blk, 0, now);
-	return unblock_source(st, key, rule, &released, lock, now);
+	/* the entry as it is now: other CPUs' adds since the step count too */
+	return unblock_source(st, rule, ref, blk, now);
 }
 
 static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st,
 						       const struct rule *rule,
-						       const struct source_key *key, __u64 now)
+						       struct source_ref *ref, int w, __u64 now)
 {
-	__u32 tag = key_tag(key);
+	struct blocked_bucket *blocked;
 	struct source_state *state, after;
 	struct bpf_spin_lock *lock;
-	struct blocked_state *blk;
+	struct source_bucket *b;
 	enum fast_result fast;
 	int is_over = 0, lost;
 	__u64 rate;
 
-	blk = bpf_map_lookup_elem(&blocked_sources, key);
-	if (blk)
-		return limit_blocked(st, rule, key, blk, tag, now);
-
-	state = bpf_map_lookup_elem(&sources, key);
-	if (!state) {
-		/* A new source's first step depends on nothing shared (shape 0
-		 * starts it afresh): take it on the stack, then insert it, with
-		 * no lock and no second lookup. */
-		struct source_state first = { .tag = tag };
-
-		if (rate_step(&first, rule, now)) /* limit <= 1: over at once */
-			return first_drop(st, rule, key, &first, now);
-		if (!bpf_map_update_elem(&sources, key, &first, BPF_NOEXIST)) {
-			count(st, STAT_SOURCE_INSERTS);
-			return STAT_SYN_PASSED;
-		}
-		/* another CPU inserted it first: count ours on its state */
-		state = bpf_map_lookup_elem(&sources, key);
-		if (!state)
-			return STAT_SYN_NO_STATE;
+	if (ref->blocked_way >= 0) {
+		blocked = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+		return blocked ? limit_blocked(st, rule, ref, blocked, now) : STAT_SYN_NO_STATE;
 	}
-
-	if (state->tag != tag) /* evicted and reused for another source while we held it */
+	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
+	if (!b)
 		return STAT_SYN_NO_STATE;
+	if (w < 0) {
+		/* A new source's first step depends on nothing shared (shape 0
+		 * starts it afresh): take it on the stack, then add it. */
+		__builtin_memset(&after, 0, sizeof(after));
+		after.tag = ref->tag;
+		if (rate_step(&after, rule, now)) /* limit <= 1: over at once */
+			goto drop;
+		w = source_insert(st, ref, &after, 0);
+		if (w < 0)
+			return STAT_SYN_NO_STATE;
+		if (w < SOURCE_WAYS)
+			return STAT_SYN_PASSED;
+		/* another CPU added it first: count ours on its state */
+	}
+	state = &b->state[w & (SOURCE_WAYS - 1)];
 	fast = fast_attempt(state, rule, now, &rate);
 	if (fast == FAST_EXACT)
 		now = clock_now(0);
@@ -363,14 +433,15 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		after = *state;
 		after.stamp_ns = now;
 		after.value = rate;
-		return first_drop(st, rule, key, &after, now);
+		goto drop;
 	}
 
-	lock = stripe_for(tag);
+	lock = stripe_for(ref->source_bucket);
 	if (!lock)
 		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
-	lost = state->tag != tag;
+	/* evicted and reused for another source while we held it */
+	lost = b->head.tag[w & (SOURCE_WAYS - 1)] != ref->tag;
 	if (!lost) {
 		is_over = step_locked(state, rule, now);
 		if (is_over)
@@ -381,7 +452,8 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		return STAT_SYN_NO_STATE;
 	if (!is_over)
 		return STAT_SYN_PASSED;
-	return first_drop(st, rule, key, &after, now);
+drop:
+	return first_drop(st, rule, ref, &after, now);
 }
 
 /* Expired bans of ever shorter prefixes looked past before giving up (the
@@ -428,23 +500,49 @@ static __always_inline const struct rule *port_rule(const struct rule *portless,
 	return rule ? rule : portless;
 }
 
-/*
- * What rule says for a SYN from src. A global function: the verifier checks
- * it once, on its own, whatever the caller's state. Inline, it was walked
- * again for every map the rule can come from (the port-less table, a port
- * table) and every way there, which took the program past the verifier's
- * million instructions once cookies made this part large. Its pointers are
- * checked for NULL, as a global function's arguments may be.
- */
-__noinline int rule_verdict(struct xdp_md *ctx, struct synlimit_stats *st, const struct rule *rule,
-			    const union synlimit_addr *src)
-{
-	struct source_key key = {};
-	enum synlimit_stat cookie;
+/* A limited SYN's state key, where its entries are, and the time. */
+struct limit_ctx {
+	struct source_ref ref;
+	__s32 way; /* in the sources table, -1: none */
 	__u64 now;
+};
 
-	if (!ctx || !st || !rule || !src)
-		return STAT_SYN_NO_RULE;
+/*
+ * The per-source limit for a SYN under rule. A global function: the
+ * verifier checks it once, on its own, whatever the caller's state, and
+ * its stack is not added to cookie mode's. Inline, it was walked again for
+ * every map the rule can come from (the port-less table, a port table) and
+ * every way there. Its pointers are checked for NULL, as a global
+ * function's arguments may be.
+ */
+__noinline int limit_rule(struct synlimit_stats *st, const struct rule *rule,
+			  const struct syn_source *syn, struct limit_ctx *lc)
+{
+	enum synlimit_stat outcome;
+
+	if (!st || !rule || !syn || !lc)
+		return STAT_SYN_NO_STATE;
+	outcome = limit_source(st, rule, &lc->ref, lc->way, lc->now);
+	if (lc->ref.blocked_way >= 0 &&
+	    (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
+	     outcome == STAT_SYN_WOULD_DROP))
+		flood_fill(syn, rule, &lc->ref);
+	return outcome;
+}
+
+/*
+ * What rule says for a SYN: allow and deny at once; else the state key and
+ * where its entries are, then cookie mode (which looks whether the source
+ * is blocked), then the limit.
+ */
+static __always_inline enum synlimit_stat rule_verdict(struct xdp_md *ctx,
+						       struct synlimit_stats *st,
+						       const struct rule *rule,
+						       struct syn_source *syn)
+{
+	struct limit_ctx lc = {};
+	enum synlimit_stat cookie;
+
 	if (rule->action == RULE_NONE)
 		return STAT_SYN_NO_RULE;
 	if (rule->action == RULE_ALLOW)
@@ -452,59 +550,67 @@ __noinline int rule_verdict(struct xdp_md *ctx, struct synlimit_stats *st, const
 	if (rule->action == RULE_DENY)
 		return over(rule, STAT_SYN_DROP_DENY);
 
-	key.addr.u32[0] = src->u32[0] & rule->per_mask.u32[0];
-	key.addr.u32[1] = src->u32[1] & rule->per_mask.u32[1];
-	key.addr.u32[2] = src->u32[2] & rule->per_mask.u32[2];
-	key.addr.u32[3] = src->u32[3] & rule->per_mask.u32[3];
-	key.prefixlen = rule->per_prefix;
-	key.scope = rule->scope;
-	now = clock_now(rule_clock_coarse(rule));
-	cookie = syncookie_syn(ctx, st, rule, src, &key, now);
+	lc.ref.key.addr.u32[0] = syn->addr.u32[0] & rule->per_mask.u32[0];
+	lc.ref.key.addr.u32[1] = syn->addr.u32[1] & rule->per_mask.u32[1];
+	lc.ref.key.addr.u32[2] = syn->addr.u32[2] & rule->per_mask.u32[2];
+	lc.ref.key.addr.u32[3] = syn->addr.u32[3] & rule->per_mask.u32[3];
+	lc.ref.key.prefixlen = rule->per_prefix;
+	lc.ref.key.scope = rule->scope;
+	source_ref_of(&lc.ref);
+	lc.way = locate(&lc.ref);
+	lc.now = clock_now(rule_clock_coarse(rule));
+	syn->blocked = lc.ref.blocked_way >= 0;
+	cookie = syncookie_syn(ctx, st, rule, syn, lc.now);
 	if (cookie)
 		return cookie;
-	return limit_source(st, rule, &key, now);
+	return limit_rule(st, rule, syn, &lc);
 }
 
-/* The rule for src (longest prefix; rules naming dport first), then what
- * it says. */
+/* The rule for a SYN (longest prefix; rules naming its port first), then
+ * what it says; a source the flood cache knows to be over needs neither. */
 static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct synlimit_stats *st,
-						    const union synlimit_addr *src, __be16 dport)
+						    struct syn_source *syn)
 {
-	struct rule_key rule_key = { .prefixlen = 128, .addr = *src };
+	struct rule_key rule_key = { .prefixlen = 128, .addr = syn->addr };
+	enum synlimit_stat cached;
 	const struct rule *rule;
 	__u32 zero = 0;
 	void *table;
 
-	if (banned(src))
+	if (banned(&syn->addr))
 		return STAT_SYN_DROP_BAN;
+	cached = flood_drop(syn);
+	if (cached)
+		return cached;
 	table = bpf_map_lookup_elem(&limit_tables, &zero);
 	if (!table)
 		return STAT_SYN_NO_RULE;
 	rule = bpf_map_lookup_elem(table, &rule_key);
 	if (!rule)
 		return STAT_SYN_NO_RULE;
-	if (rule->port_table) /* the file names ports: their rules come first */
-		rule = port_rule(rule, src, dport);
-	return rule_verdict(ctx, st, rule, src);
+	if (rule->port_table) { /* the file names ports: their rules come first */
+		syn->port_rules = 1;
+		rule = port_rule(rule, &syn->addr, syn->dport);
+	}
+	return rule_verdict(ctx, st, rule, syn);
 }
 
 static __always_inline int decide(struct xdp_md *ctx)
 {
 	enum synlimit_stat class, outcome;
-	union synlimit_addr src;
+	struct syn_source syn = {};
 	struct synlimit_stats *st;
-	__be16 dport = 0;
 	__u32 zero = 0;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!st) /* cannot happen for a per-CPU array; keeps the verifier happy */
 		return XDP_PASS;
-	class = classify(ctx, &src, &dport);
+	class = classify(ctx, &syn.addr, &syn.dport);
 	count(st, class);
 	if (class != STAT_SYN)
 		return class_drops(class) ? XDP_DROP : XDP_PASS;
 
-	outcome = limit_syn(ctx, st, &src, dport);
+	outcome = limit_syn(ctx, st, &syn);
 	count(st, outcome);
 	if (outcome == STAT_SYN_COOKIE_SENT)
 		return XDP_TX;

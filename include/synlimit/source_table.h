@@ -31,6 +31,10 @@
 
 #define SOURCE_WAYS 4 /* entries a bucket */
 
+/* The tables' sizes in entries where the controller sets none. */
+#define SYNLIMIT_DEFAULT_SOURCES 262144U
+#define SYNLIMIT_DEFAULT_BLOCKED 65536U
+
 /* Buckets for a table of at least n entries (n = 0: one). */
 #define SOURCE_BUCKETS(n) ((n) ? ((n) + SOURCE_WAYS - 1) / SOURCE_WAYS : 1)
 
@@ -84,5 +88,24 @@ TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
 {
 	return (__u32)(((__u64)(__u32)h * buckets) >> 32);
 }
+
+/* The flood cache (bpf/flood_cache.h): per CPU, direct-mapped, a blocked
+ * source's SYNs dropped with no rule lookup. */
+#define FLOOD_CACHE_BITS 12 /* 4096 entries a CPU */
+
+struct flood_entry {
+	union synlimit_addr src;
+	__u32 generation; /* of the rule's table; 0: empty */
+	__be16 dport;
+	__u8 any_port; /* no port rule can apply to src: dport is not compared */
+	__u8 flags;    /* the rule's RULE_F_* */
+	__u32 bucket;  /* where in the blocked table */
+	__u32 way;
+	__u32 tag;
+	__u32 shape; /* the rule's */
+	__u64 limit_q16;
+	__u64 block_ns;
+	__u64 hits; /* SYNs this entry decided (tests read it) */
+};
 
 #endif /* SYNLIMIT_SOURCE_TABLE_H */

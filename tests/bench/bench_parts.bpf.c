@@ -2,9 +2,9 @@
 /*
  * The pieces of synlimit's per-SYN work, one XDP program each, so that
  * bench_prog can say where the time goes (this machine has no PMU for
- * bpftool prog profile): the clocks, a state-table lookup and insert, the
- * striped lock, an atomic add, one EWMA step. Each returns XDP_DROP, like
- * the bare baseline.
+ * bpftool prog profile): the clocks, a state-table lookup and insert (and
+ * the same in the kernel's LRU hash, for comparison), the striped lock, an
+ * atomic add, one EWMA step. Each returns XDP_DROP, like the bare baseline.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_endian.h>
@@ -12,6 +12,7 @@
 #include "synlimit/abi.h"
 #include "synlimit/rate.h"
 #include "maps.h" /* the program's own maps, as it declares them */
+#include "source_table.h"
 
 /* [0]: the rule; the state is read from and written back to part_state */
 struct {
@@ -37,7 +38,15 @@ struct {
 	__type(value, __u64);
 } part_clock_now SEC(".maps");
 
-/* the sources table with a per-CPU LRU (BPF_F_NO_COMMON_LRU), to compare */
+/* the sources table as an LRU hash (what synlimit used before its own
+ * buckets), and with per-CPU LRU lists (BPF_F_NO_COMMON_LRU), to compare */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct source_key);
+	__type(value, struct source_state);
+} part_sources_lru SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -93,41 +102,97 @@ int part_atomic(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
-/* a new source: a key never seen, into a full table */
-static __always_inline int insert_new(void *table)
+static __always_inline void new_key(struct source_key *key)
 {
-	struct source_key key = { .prefixlen = 128 };
-	struct source_state state = { .value = 1ULL << 16 };
+	key->prefixlen = 128;
+	key->addr.u32[0] = bpf_htonl(0x20010db8);
+	key->addr.u32[3] = __sync_fetch_and_add(&part_next_key, 1);
+}
 
-	key.addr.u32[0] = bpf_htonl(0x20010db8);
-	key.addr.u32[3] = __sync_fetch_and_add(&part_next_key, 1);
+/* a new source: a key never seen, into a full table, as synlimit adds one
+ * (bpf/synlimit.bpf.c source_insert): find, lock, find again, evict */
+SEC("xdp")
+int part_insert(struct xdp_md *ctx)
+{
+	struct source_state state = { .value = 1ULL << 16 };
+	struct bpf_spin_lock *lock;
+	struct source_bucket *b;
+	struct source_ref ref = {};
+	int w;
+
+	(void)ctx;
+	new_key(&ref.key);
+	source_ref_of(&ref);
+	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
+	lock = stripe_for(ref.source_bucket);
+	if (!b || !lock || bucket_find(&b->head, &ref.key, ref.tag) >= 0)
+		return XDP_ABORTED;
+	state.tag = ref.tag;
+	bpf_spin_lock(lock);
+	w = bucket_find(&b->head, &ref.key, ref.tag);
+	if (w < 0) {
+		w = source_victim(b, ref.tag);
+		bucket_claim(&b->head, w, &ref.key);
+		b->state[w & (SOURCE_WAYS - 1)] = state;
+		bucket_publish(&b->head, w, ref.tag);
+	}
+	bpf_spin_unlock(lock);
+	return XDP_DROP;
+}
+
+static __always_inline int lru_insert_new(void *table)
+{
+	struct source_state state = { .value = 1ULL << 16 };
+	struct source_key key = {};
+
+	new_key(&key);
 	bpf_map_update_elem(table, &key, &state, BPF_NOEXIST);
 	return XDP_DROP;
 }
 
 SEC("xdp")
-int part_insert(struct xdp_md *ctx)
+int part_insert_lru(struct xdp_md *ctx)
 {
 	(void)ctx;
-	return insert_new(&sources);
+	return lru_insert_new(&part_sources_lru);
 }
 
 SEC("xdp")
 int part_insert_percpu_lru(struct xdp_md *ctx)
 {
 	(void)ctx;
-	return insert_new(&part_sources_percpu_lru);
+	return lru_insert_new(&part_sources_percpu_lru);
 }
 
+static __always_inline void known_key(struct source_key *key)
+{
+	key->prefixlen = 128;
+	key->addr.u32[2] = bpf_htonl(0xffff);
+	key->addr.u32[3] = bpf_htonl(0xc6120001); /* 198.18.0.1, written by bench_prog */
+}
+
+/* a known source's entry: the keyed hash, the bucket, its tags and key */
 SEC("xdp")
 int part_lookup(struct xdp_md *ctx)
 {
-	struct source_key key = { .prefixlen = 128 };
+	struct source_bucket *b;
+	struct source_ref ref = {};
 
 	(void)ctx;
-	key.addr.u32[2] = bpf_htonl(0xffff);
-	key.addr.u32[3] = bpf_htonl(0xc6120001); /* 198.18.0.1, inserted by bench_prog */
-	return bpf_map_lookup_elem(&sources, &key) ? XDP_DROP : XDP_ABORTED;
+	known_key(&ref.key);
+	source_ref_of(&ref);
+	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
+	return b && bucket_find(&b->head, &ref.key, ref.tag) >= 0 ? XDP_DROP : XDP_ABORTED;
+}
+
+SEC("xdp")
+int part_lookup_lru(struct xdp_md *ctx)
+{
+	struct source_key key = {};
+
+	(void)ctx;
+	known_key(&key);
+	return bpf_map_lookup_elem(&part_sources_lru, &key) ? XDP_DROP : XDP_ABORTED;
 }
 
 /* What every SYN pays for bans when there are none: a miss in an empty trie. */

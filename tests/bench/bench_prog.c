@@ -22,6 +22,7 @@
 #include "pkt.h"
 #include "rule.h"
 #include "synlimit.skel.h"
+#include "source_table.h"
 
 #define ROUNDS 5
 
@@ -155,7 +156,7 @@ static struct synlimit_bpf *load(__u32 max_sources)
 
 	if (!skel)
 		return NULL;
-	bpf_map__set_max_entries(skel->maps.sources, max_sources);
+	source_tables_setup(skel, max_sources, 0, 0x5eed5eed5eedULL);
 	if (synlimit_bpf__load(skel)) {
 		synlimit_bpf__destroy(skel);
 		return NULL;
@@ -382,8 +383,6 @@ static int parts_rows(const struct packet *syn4)
 	       "this machine has no PMU for bpftool prog profile.\n\n");
 	printf("| piece | bare XDP_DROP ns | piece + XDP_DROP ns | piece ns | ratio |\n"
 	       "|---|---|---|---|---|\n");
-	if (parts)
-		bpf_map__set_max_entries(bpf_object__find_map_by_name(parts, "sources"), 65536);
 	if (!parts || bpf_object__load(parts)) {
 		fprintf(stderr, "bench_prog: cannot load build/bench_parts.bpf.o\n");
 		return 1;
@@ -392,28 +391,46 @@ static int parts_rows(const struct packet *syn4)
 	state.shape = rule.shape;
 	key.addr.u32[2] = htonl(0xffff);
 	key.addr.u32[3] = htonl(0xc6120001);
-	bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "sources"), &key, &state,
-			    BPF_ANY);
+	{
+		/* the parts' tables use the object's own settings: seed 0, the
+		 * default number of buckets of the sources table */
+		__u64 h = source_key_hash(&key, 0);
+		__u32 idx = source_hash_bucket(h, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES));
+		struct source_bucket b = { 0 };
+
+		b.head.tag[0] = source_hash_tag(h);
+		b.head.key[0] = key;
+		b.state[0] = state;
+		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "sources"), &idx, &b,
+				    BPF_ANY);
+	}
+	bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_sources_lru"), &key,
+			    &state, BPF_ANY);
 	bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_rule"), &zero, &rule,
 			    BPF_ANY);
 	bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_state"), &zero, &state,
 			    BPF_ANY);
 	row_same_packet("bpf_ktime_get_ns()", part_fd(parts, "part_clock"), syn4);
 	row_same_packet("bpf_ktime_get_coarse_ns()", part_fd(parts, "part_clock_coarse"), syn4);
-	row_same_packet("state table lookup (LRU hash, 20-byte key, hit)",
+	row_same_packet("state table lookup (hash, bucket of 4 in an array, hit)",
 			part_fd(parts, "part_lookup"), syn4);
+	row_same_packet("the same lookup in an LRU hash, for comparison",
+			part_fd(parts, "part_lookup_lru"), syn4);
 	row_same_packet("bans trie lookup, no bans (every SYN's ban check)",
 			part_fd(parts, "part_ban_lookup"), syn4);
 	row_same_packet("bpf_spin_lock + unlock (uncontended)", part_fd(parts, "part_lock"), syn4);
 	row_same_packet("atomic add to the rate (an attempt at the state's instant)",
 			part_fd(parts, "part_atomic"), syn4);
 	row_same_packet("one EWMA step (rate.h, interval 1 us)", part_fd(parts, "part_ewma"), syn4);
-	/* fill the 65536-entry table first, so that every insert evicts */
-	run_ns(part_fd(parts, "part_insert"), syn4, 70000);
-	row_same_packet("insert of a new source (LRU hash, 65536 entries, full and evicting)",
+	/* fill the tables first, so that every insert evicts */
+	run_ns(part_fd(parts, "part_insert"), syn4, SYNLIMIT_DEFAULT_SOURCES + 10000);
+	row_same_packet("insert of a new source (262144 entries, full and evicting)",
 			part_fd(parts, "part_insert"), syn4);
+	run_ns(part_fd(parts, "part_insert_lru"), syn4, 70000);
+	row_same_packet("the same insert into an LRU hash (65536 entries), for comparison",
+			part_fd(parts, "part_insert_lru"), syn4);
 	run_ns(part_fd(parts, "part_insert_percpu_lru"), syn4, 70000);
-	row_same_packet("the same insert into a per-CPU LRU (BPF_F_NO_COMMON_LRU), for comparison",
+	row_same_packet("the same into a per-CPU LRU (BPF_F_NO_COMMON_LRU), for comparison",
 			part_fd(parts, "part_insert_percpu_lru"), syn4);
 	coarse_clock_resolution(parts, syn4);
 	bpf_object__close(parts);
@@ -593,6 +610,8 @@ int main(int argc, char **argv)
 	{
 		long src_mem = memlock_of(bpf_map__fd(skel->maps.sources));
 		long blk_mem = memlock_of(bpf_map__fd(skel->maps.blocked_sources));
+		__u32 src_cap = bpf_map__max_entries(skel->maps.sources) * SOURCE_WAYS;
+		__u32 blk_cap = bpf_map__max_entries(skel->maps.blocked_sources) * SOURCE_WAYS;
 		long rules_mem, empty_mem;
 		int n = quick ? 1000 : 100000, empty_fd;
 
@@ -602,32 +621,31 @@ int main(int argc, char **argv)
 		load_rules(skel, 1000, NSEC_PER_SEC, n, 0, &table_fd);
 		rules_mem = memlock_of(table_fd);
 		printf("| what | bytes |\n|---|---|\n");
-		printf("| sources table, 65536 entries | %ld (**%.1f per tracked source**) |\n",
-		       src_mem, (double)src_mem / 65536);
-		bytes_per_source = (double)src_mem / 65536;
-		printf("| blocked table, %u entries | %ld (%.1f per blocked source) |\n",
-		       bpf_map__max_entries(skel->maps.blocked_sources), blk_mem,
-		       (double)blk_mem / bpf_map__max_entries(skel->maps.blocked_sources));
+		printf("| sources table, %u entries | %ld (**%.1f per tracked source**) |\n",
+		       src_cap, src_mem, (double)src_mem / src_cap);
+		bytes_per_source = (double)src_mem / src_cap;
+		printf("| blocked table, %u entries | %ld (%.1f per blocked source) |\n", blk_cap,
+		       blk_mem, (double)blk_mem / blk_cap);
 		printf("| limit table, %d rules | %ld (**%.1f per rule**; 1 rule: %ld) |\n", n + 1,
 		       rules_mem, (double)(rules_mem - empty_mem) / n, empty_mem);
 		{
-			/* what 96 bytes would take: the same state under an
-			 * 8-byte key (an IPv4 address, its prefix, the scope) */
-			int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "v4_probe", 8,
+			/* what the same state costs in the kernel's LRU hash */
+			int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lru_probe",
+						sizeof(struct source_key),
 						sizeof(struct source_state), 65536, NULL);
-			long v4_mem = fd >= 0 ? memlock_of(fd) : -1;
+			long lru_mem = fd >= 0 ? memlock_of(fd) : -1;
 
-			printf("| for comparison: an LRU hash of the same state under an 8-byte "
-			       "key (IPv4 only), 65536 entries | %ld (%.1f per entry) |\n",
-			       v4_mem, (double)v4_mem / 65536);
+			printf("| for comparison: the same key and state in an LRU hash, 65536 "
+			       "entries | %ld (%.1f per entry) |\n",
+			       lru_mem, (double)lru_mem / 65536);
 			if (fd >= 0)
 				close(fd);
 		}
-		printf(
-		    "| state tables at the default sizes (262144 + 65536) | %.1f MiB |\n",
-		    ((double)src_mem / 65536 * 262144 +
-		     (double)blk_mem / bpf_map__max_entries(skel->maps.blocked_sources) * 65536) /
-			1048576);
+		printf("| state tables at the default sizes (%u + %u) | %.1f MiB |\n",
+		       SYNLIMIT_DEFAULT_SOURCES, SYNLIMIT_DEFAULT_BLOCKED,
+		       ((double)src_mem / src_cap * SYNLIMIT_DEFAULT_SOURCES +
+			(double)blk_mem / blk_cap * SYNLIMIT_DEFAULT_BLOCKED) /
+			   1048576);
 		close(table_fd);
 	}
 

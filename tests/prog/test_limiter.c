@@ -20,14 +20,17 @@
 #include "check.h"
 #include "rng.h"
 #include "limit_table.h"
+#include "generation.h"
 #include "pkt.h"
 #include "rule.h"
+#include "source_table.h"
 #include "stats.h"
 #include "synlimit.skel.h"
 #include "synlimit/rate.h"
 
-#define SEC_NS NSEC_PER_SEC
-#define T0     (1000 * SEC_NS)
+#define SEC_NS	  NSEC_PER_SEC
+#define T0	  (1000 * SEC_NS)
+#define TEST_SEED 0x5eed5eed5eedULL
 
 struct env {
 	struct synlimit_bpf *skel;
@@ -42,8 +45,7 @@ static int env_open(struct env *env, __u32 max_sources, __u32 max_blocked)
 	if (!env->skel)
 		return -errno;
 	env->skel->rodata->cfg_fixed_clock = 1;
-	bpf_map__set_max_entries(env->skel->maps.sources, max_sources);
-	bpf_map__set_max_entries(env->skel->maps.blocked_sources, max_blocked);
+	source_tables_setup(env->skel, max_sources, max_blocked, TEST_SEED);
 	if (synlimit_bpf__load(env->skel)) {
 		synlimit_bpf__destroy(env->skel);
 		env->skel = NULL;
@@ -60,6 +62,18 @@ static void env_close(struct env *env)
 {
 	synlimit_bpf__destroy(env->skel);
 	env->skel = NULL;
+}
+
+/* key's state in the sources table, or with blocked in the blocked table
+ * (a struct blocked_state then). 0 or -ENOENT. */
+static int find_state(struct synlimit_bpf *skel, const struct source_key *key, void *out,
+		      int blocked)
+{
+	struct bpf_map *map = blocked ? skel->maps.blocked_sources : skel->maps.sources;
+
+	return source_table_find(
+	    bpf_map__fd(map), bpf_map__max_entries(map), TEST_SEED, key, out,
+	    blocked ? sizeof(struct blocked_state) : sizeof(struct source_state), blocked);
 }
 
 /* A rule line: "KEY SPEC" is too much parser for here; tests build specs. */
@@ -85,6 +99,7 @@ struct test_rule {
 static int env_load(struct env *env, const struct test_rule *rules, size_t n)
 {
 	struct limit_entry *entries = calloc(n ? n : 1, sizeof(*entries));
+	__u32 generation;
 	size_t i;
 	int fd, err = 0;
 
@@ -104,13 +119,14 @@ static int env_load(struct env *env, const struct test_rule *rules, size_t n)
 		if (err)
 			fprintf(stderr, "rule %zu (%s): %s\n", i, rules[i].key, why);
 	}
+	generation = generation_next(env->skel, entries, n);
 	fd = err ? err : limit_table_create(entries, n);
 	free(entries);
 	if (fd < 0)
 		return fd;
 	err = limit_table_swap(env->tables_fd, fd);
 	close(fd);
-	return err;
+	return err ? err : generation_set(env->skel, generation);
 }
 
 static void set_clock(struct env *env, __u64 now)
@@ -456,9 +472,122 @@ static void test_block_window_clock_skew(struct env *env)
 	      (unsigned long long)delta(env, STAT_SYN_DROP_BLOCK),
 	      (unsigned long long)delta(env, STAT_SYN_DROP_LIMIT));
 	addr_parse("198.18.30.1", &key.addr, &prefix, &why);
-	if (check(!bpf_map_lookup_elem(bpf_map__fd(env->skel->maps.blocked_sources), &key, &blk),
+	if (check(!find_state(env->skel, &key, &blk, 1),
 		  "clock skew: the source is in the blocked table"))
 		CHECK_EQ_U64("clock skew: the window did not move back (hold_ns)", t, blk.hold_ns);
+}
+
+/* A source's state as the program left it, from either table. */
+static int state_of(struct env *env, const char *src, struct blocked_state *out)
+{
+	struct source_key key = { .prefixlen = 128 };
+	unsigned int prefix;
+	const char *err;
+
+	memset(out, 0, sizeof(*out));
+	addr_parse(src, &key.addr, &prefix, &err);
+	if (!find_state(env->skel, &key, out, 1))
+		return 1;
+	return find_state(env->skel, &key, &out->state, 0) ? -1 : 0;
+}
+
+/* ---- the flood cache: drops decided with no rule lookup ---- */
+
+/* SYNs the flood cache decided for src, over every CPU's entries. */
+static __u64 cache_hits(struct env *env, const char *src)
+{
+	int fd = bpf_map__fd(env->skel->maps.flood_cache), ncpu = libbpf_num_possible_cpus(), c;
+	struct flood_entry *per_cpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per_cpu));
+	union synlimit_addr addr;
+	unsigned int prefix;
+	const char *why;
+	__u64 hits = 0;
+	__u32 slot;
+
+	addr_parse(src, &addr, &prefix, &why);
+	for (slot = 0; per_cpu && slot < bpf_map__max_entries(env->skel->maps.flood_cache); slot++)
+		if (!bpf_map_lookup_elem(fd, &slot, per_cpu))
+			for (c = 0; c < ncpu; c++)
+				if (per_cpu[c].generation && !memcmp(&per_cpu[c].src, &addr, 16))
+					hits += per_cpu[c].hits;
+	free(per_cpu);
+	return hits;
+}
+
+static void test_flood_cache(struct env *env)
+{
+	static const struct test_rule rules[] = {
+		{ "198.18.40.0/24", LIMIT(2, 1000) },
+		{ "198.18.41.0/24", LIMIT(2, 1000, .block_ns = 10 * SEC_NS) },
+		{ "198.18.42.0/24", LIMIT(2, 1000, .leaky = 1) },
+		{ "198.18.43.0/24", LIMIT(2, 1000, .dry_run = 1) },
+		{ "198.18.44.0/24", LIMIT(2, 500) },
+	};
+	static const struct test_rule allowed[] = {
+		{ "198.18.40.0/24", ALLOW },
+	};
+	const __u64 t = T0 + 7000 * SEC_NS;
+	struct blocked_state blk;
+
+	if (!check(env_load(env, rules, ARRAY_SIZE(rules)) == 0, "flood cache: load the rules"))
+		return;
+	mark(env);
+	CHECK_STR("flood cache: 2/1s strict, five at one instant", "PDDDD",
+		  burst(env, "198.18.40.1", t, 5));
+	CHECK_EQ_U64("flood cache: the three after the first drop were the cache's", 3,
+		     cache_hits(env, "198.18.40.1"));
+	CHECK_EQ_U64("flood cache: counted as limit drops (syn_dropped_limit)", 4,
+		     delta(env, STAT_SYN_DROP_LIMIT));
+	if (check(state_of(env, "198.18.40.1", &blk) == 1, "flood cache: the source is blocked")) {
+		CHECK_EQ_U64("flood cache: strict, every attempt in the rate (5.0)", 5ULL << 16,
+			     blk.state.value);
+		CHECK_EQ_U64("flood cache: every drop in the episode", 4, blk.drops);
+	}
+	CHECK_STR("flood cache: at the next tick the full way decides", "D",
+		  burst(env, "198.18.40.1", t + 4 * NSEC_PER_MSEC, 1));
+	CHECK_EQ_U64("flood cache: ...and fills the entry again (its hits start over)", 0,
+		     cache_hits(env, "198.18.40.1"));
+	CHECK_STR("flood cache: then the cache again", "DD",
+		  burst(env, "198.18.40.1", t + 4 * NSEC_PER_MSEC, 2));
+	CHECK_EQ_U64("flood cache: two more hits", 2, cache_hits(env, "198.18.40.1"));
+
+	mark(env);
+	CHECK_STR("flood cache: block=10s, blocked", "PDD", burst(env, "198.18.41.1", t, 3));
+	CHECK_STR("flood cache: inside the window, a second later", "DD",
+		  burst(env, "198.18.41.1", t + SEC_NS, 2));
+	/* the first drop opened the window: the third attempt is in it */
+	CHECK_EQ_U64("flood cache: window drops counted as block drops (syn_dropped_block)", 3,
+		     delta(env, STAT_SYN_DROP_BLOCK));
+	CHECK_EQ_U64("flood cache: the window drops were the cache's", 3,
+		     cache_hits(env, "198.18.41.1"));
+
+	CHECK_STR("flood cache: 2/1s leaky, five at one instant", "PDDDD",
+		  burst(env, "198.18.42.1", t, 5));
+	if (check(state_of(env, "198.18.42.1", &blk) == 1, "flood cache: leaky source blocked"))
+		CHECK_EQ_U64("flood cache: leaky, refused attempts leave the rate (1.0)",
+			     1ULL << 16, blk.state.value);
+	mark(env);
+	CHECK_STR("flood cache: dry run passes what it would drop", "PPPP",
+		  burst(env, "198.18.43.1", t, 4));
+	CHECK_EQ_U64("flood cache: dry run, syn_would_drop", 3, delta(env, STAT_SYN_WOULD_DROP));
+	CHECK_EQ_U64("flood cache: dry run, hits", 2, cache_hits(env, "198.18.43.1"));
+	CHECK_STR("flood cache: a period under a second reads the exact clock: no cache", "PDDD",
+		  burst(env, "198.18.44.1", t, 4));
+	CHECK_EQ_U64("flood cache: ...no hits", 0, cache_hits(env, "198.18.44.1"));
+
+	/* a reload: the cached drop belongs to the old table */
+	if (!check(env_load(env, allowed, 1) == 0, "flood cache: reload, 198.18.40.0/24 allowed"))
+		return;
+	mark(env);
+	CHECK_STR("flood cache: after the reload the new rule decides", "PP",
+		  burst(env, "198.18.40.1", t + 4 * NSEC_PER_MSEC, 2));
+	CHECK_EQ_U64("flood cache: as allowed (syn_allowed)", 2, delta(env, STAT_SYN_ALLOWED));
+	/* the same rules again: a new generation, refilled by the full way */
+	if (!check(env_load(env, rules, ARRAY_SIZE(rules)) == 0, "flood cache: reload the rules"))
+		return;
+	CHECK_STR("flood cache: blocked still (history kept), full way, then cache", "DD",
+		  burst(env, "198.18.40.1", t + 8 * NSEC_PER_MSEC, 2));
+	CHECK_EQ_U64("flood cache: one hit after the refill", 1, cache_hits(env, "198.18.40.1"));
 }
 
 /* Flip bit `bit` (0 = the top bit of the 128-bit address) of an address. */
@@ -520,64 +649,63 @@ static void test_per_masks_every_word(struct env *env)
 
 /* ---- tables: eviction counting, blocked sources survive churn ---- */
 
-static long count_entries(int map_fd, size_t key_size)
+/* Entries in a state table now: ways with a tag. */
+static long count_entries(int map_fd, __u32 buckets)
 {
-	__u8 key[64], next[64];
+	struct blocked_bucket b; /* the larger bucket: its head is the same */
 	long n = 0;
-	void *prev = NULL;
+	__u32 i;
+	int w;
 
-	while (!bpf_map_get_next_key(map_fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
+	for (i = 0; i < buckets; i++)
+		if (!bpf_map_lookup_elem(map_fd, &i, &b))
+			for (w = 0; w < SOURCE_WAYS; w++)
+				n += b.head.tag[w] != 0;
 	return n;
 }
 
-static int key_present(int map_fd, const char *src)
+static int key_present(struct synlimit_bpf *skel, const char *src, int blocked)
 {
 	struct source_key key = { .prefixlen = 128 };
-	struct blocked_state value; /* large enough for either table's value */
+	struct blocked_state value; /* large enough for either table's state */
 	unsigned int prefix;
 	const char *err;
 
 	addr_parse(src, &key.addr, &prefix, &err);
-	return bpf_map_lookup_elem(map_fd, &key, &value) == 0;
+	return find_state(skel, &key, &value, blocked) == 0;
 }
 
 static void test_tables(void)
 {
 	static const struct test_rule rules[] = { { "198.18.0.0/15", LIMIT(2, 1000) } };
 	struct env env;
-	int sources_fd, blocked_fd, i, evicted_back = 0;
+	int sources_fd, i, evicted_back = 0;
 	long entries;
 	char src[32];
 
 	if (!check(env_open(&env, 128, 16) == 0, "tables: load with 128 sources, 16 blocked"))
 		return;
 	sources_fd = bpf_map__fd(env.skel->maps.sources);
-	blocked_fd = bpf_map__fd(env.skel->maps.blocked_sources);
 	env_load(&env, rules, 1);
 
 	/* a flooder is blocked, then goes quiet */
 	CHECK_STR("tables: flooder blocked", "PDD", burst(&env, "198.19.255.1", T0, 3));
 	mark(&env);
 	/* 5000 spoofed sources, far more than the table holds, two SYNs each:
-	 * the kernel's LRU evicts entries never looked up again first, so
-	 * one-shot sources alone would leave the flooder's stale copy be */
+	 * a second attempt stamps a source's entry as recent */
 	for (i = 0; i < 5000; i++) {
 		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
 		syn_at(&env, src, T0 + SEC_NS / 10);
 		syn_at(&env, src, T0 + SEC_NS / 10);
 	}
-	entries = count_entries(sources_fd, sizeof(struct source_key));
+	entries = count_entries(sources_fd, SOURCE_BUCKETS(128));
 	CHECK_EQ_U64("tables: every new source inserted once (source_inserts)", 5000,
 		     delta(&env, STAT_SOURCE_INSERTS));
 	check(entries > 0 && entries <= 128,
 	      "tables: the sources table stays within its 128 entries (holds %ld)", entries);
-	check(!key_present(sources_fd, "198.19.255.1"),
+	check(!key_present(env.skel, "198.19.255.1", 0),
 	      "tables: the flood evicted the flooder's old entry from the sources table");
-	check(key_present(blocked_fd, "198.19.255.1"),
+	check(key_present(env.skel, "198.19.255.1", 1),
 	      "tables: the flooder is still in the blocked table");
 	CHECK_STR("tables: the flooder is still dropped after the spoofed flood", "D",
 		  burst(&env, "198.19.255.1", T0 + SEC_NS / 5, 1));
@@ -706,21 +834,6 @@ static int hammer_two(struct env *env, const char *src, int batches, __u32 repea
 	return h[0].err ? h[0].err : h[1].err;
 }
 
-/* A source's state as the program left it, from either table. */
-static int state_of(struct env *env, const char *src, struct blocked_state *out)
-{
-	struct source_key key = { .prefixlen = 128 };
-	unsigned int prefix;
-	const char *err;
-
-	memset(out, 0, sizeof(*out));
-	addr_parse(src, &key.addr, &prefix, &err);
-	if (!bpf_map_lookup_elem(bpf_map__fd(env->skel->maps.blocked_sources), &key, out))
-		return 1;
-	return bpf_map_lookup_elem(bpf_map__fd(env->skel->maps.sources), &key, &out->state) ? -1
-											    : 0;
-}
-
 static void test_two_cpus(struct env *env)
 {
 	static const struct test_rule strict[] = { { "198.18.200.0/24", LIMIT(1000, 1000) },
@@ -834,6 +947,7 @@ int main(void)
 	test_traces_match_host(&env, 0);
 	test_traces_match_host(&env, 1);
 	test_block_window_clock_skew(&env);
+	test_flood_cache(&env);
 	test_per_masks_every_word(&env);
 	test_two_cpus(&env);
 	env_close(&env);

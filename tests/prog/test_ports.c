@@ -22,10 +22,12 @@
 #include "check.h"
 #include "limit_table.h"
 #include "limits_file.h"
+#include "generation.h"
 #include "pkt.h"
 #include "rule.h"
 #include "stats.h"
 #include "synlimit.skel.h"
+#include "synlimit/source_table.h"
 
 #define T0 (1000 * NSEC_PER_SEC)
 
@@ -39,11 +41,14 @@ static int load_text(const char *text)
 	struct limits_options lo = { .period_ns = 5 * NSEC_PER_SEC, .diag = stderr };
 	struct limits limits;
 	int err = limits_parse("test.limits", text, strlen(text), &lo, &limits);
+	__u32 generation = err ? 0 : generation_next(skel, limits.entries, limits.count);
 
 	if (!err)
 		err = limit_table_install(bpf_map__fd(skel->maps.limit_tables),
 					  bpf_map__fd(skel->maps.port_tables), limits.entries,
 					  limits.count);
+	if (!err)
+		err = generation_set(skel, generation);
 	limits_free(&limits);
 	return err;
 }
@@ -98,18 +103,20 @@ static int expect(const char *name, const char *want, const char *got)
 /* The scopes of src's states in the sources table, as "count". */
 static int states_of(const char *src)
 {
-	struct source_key key, next;
+	int fd = bpf_map__fd(skel->maps.sources), n = 0, w;
+	__u32 i, buckets = bpf_map__max_entries(skel->maps.sources);
 	union synlimit_addr addr;
+	struct source_bucket b;
 	unsigned int prefix;
 	const char *why;
-	void *prev = NULL;
-	int n = 0;
 
 	addr_parse(src, &addr, &prefix, &why);
-	while (!bpf_map_get_next_key(bpf_map__fd(skel->maps.sources), prev, &next)) {
-		key = next;
-		prev = &key;
-		n += !memcmp(&key.addr, &addr, sizeof(addr)) && key.prefixlen == 128;
+	for (i = 0; i < buckets; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &b))
+			continue;
+		for (w = 0; w < SOURCE_WAYS; w++)
+			n += b.head.tag[w] && !memcmp(&b.head.key[w].addr, &addr, sizeof(addr)) &&
+			     b.head.key[w].prefixlen == 128;
 	}
 	return n;
 }
@@ -228,6 +235,7 @@ static void test_bans(void)
 {
 	static const char file[] = "*               100/1s\n"
 				   "198.18.7.0/24   allow\n"
+				   "198.18.10.0/24  2/5s\n"
 				   "\"2001:db8:7::/48\" allow\n";
 
 	if (!check(load_text(file) == 0, "bans: load a file with allow rules"))
@@ -245,6 +253,18 @@ static void test_bans(void)
 	expect("bans: after unban the allow applies again", "P", syns("198.18.7.5", 25, T0, 1));
 	expect("bans: after unban the limit applies again", "P", syns("198.18.8.1", 25, T0, 1));
 	check(unban("198.18.8.1") == -ENOENT, "bans: unban of an address not banned is -ENOENT");
+
+	/* a blocked source's drops come from the flood cache: a ban still wins */
+	expect("bans: 198.18.10.1 blocked under 2/5s", "PDD", syns("198.18.10.1", 25, T0, 3));
+	ban("198.18.10.1", 0);
+	mark();
+	expect("bans: ...then banned", "DD", syns("198.18.10.1", 25, T0, 2));
+	CHECK_EQ_U64("bans: the ban decides, not the cached block (syn_dropped_ban +2)", 2,
+		     delta(STAT_SYN_DROP_BAN));
+	CHECK_EQ_U64("bans: ...syn_dropped_limit +0", 0, delta(STAT_SYN_DROP_LIMIT));
+	unban("198.18.10.1");
+	expect("bans: after unban its block goes on", "D", syns("198.18.10.1", 25, T0, 1));
+	CHECK_EQ_U64("bans: ...as a limit drop", 1, delta(STAT_SYN_DROP_LIMIT));
 
 	/* the data path's own clock ends a ban, nothing else runs */
 	ban("198.18.9.0/24", T0 + 10 * NSEC_PER_SEC);

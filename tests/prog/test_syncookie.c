@@ -44,7 +44,7 @@
 struct env {
 	struct synlimit_bpf *skel;
 	struct syncookie_tc_bpf *tc;
-	int xdp_fd, tc_fd, stats_fd, clock_fd, config_fd, ifaces_fd, verified_fd, blocked_fd;
+	int xdp_fd, tc_fd, stats_fd, clock_fd, config_fd, ifaces_fd, verified_fd;
 	__u64 base[STAT_MAX];
 };
 
@@ -126,7 +126,6 @@ static int env_open(struct env *env)
 	env->config_fd = bpf_map__fd(env->skel->maps.cookie_config);
 	env->ifaces_fd = bpf_map__fd(env->skel->maps.cookie_ifaces);
 	env->verified_fd = bpf_map__fd(env->skel->maps.verified);
-	env->blocked_fd = bpf_map__fd(env->skel->maps.blocked_sources);
 
 	err = limits_parse("test.limits", limits_text, strlen(limits_text), &lo, &limits);
 	if (err)

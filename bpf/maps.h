@@ -109,6 +109,17 @@ struct {
 	__type(value, struct blocked_bucket);
 } blocked_sources SEC(".maps");
 
+/* A bit for each bucket of the blocked table that holds an entry, set and
+ * cleared under the bucket's lock: a SYN from a source in an empty bucket
+ * (nearly every SYN: few sources are blocked) reads a bit that stays in
+ * cache, not a bucket of a table of megabytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OCCUPANCY_WORDS(SOURCE_BUCKETS(SYNLIMIT_DEFAULT_BLOCKED)));
+	__type(key, __u32);
+	__type(value, __u64);
+} blocked_occupancy SEC(".maps");
+
 /* A cache line each, so two CPUs on different sources do not share one. */
 struct lock_stripe {
 	struct bpf_spin_lock lock;

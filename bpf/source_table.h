@@ -43,6 +43,19 @@ static __always_inline void source_ref_of(struct source_ref *ref)
 	ref->blocked_bucket = source_hash_bucket(h, cfg_blocked_buckets);
 }
 
+/* The word of the occupancy bitmap (maps.h) that holds bucket's bit. */
+static __always_inline __u64 *occupancy_of(__u32 bucket)
+{
+	__u32 word = bucket >> 6;
+
+	return bpf_map_lookup_elem(&blocked_occupancy, &word);
+}
+
+static __always_inline __u64 occupancy_bit(__u32 bucket)
+{
+	return 1ULL << (bucket & 63);
+}
+
 static __always_inline struct bpf_spin_lock *stripe_for(__u32 bucket)
 {
 	__u32 idx = bucket & (SYNLIMIT_LOCK_STRIPES - 1);
@@ -93,9 +106,15 @@ static __always_inline void bucket_claim(struct bucket_head *head, int w,
 	head->key[w & (SOURCE_WAYS - 1)] = *key;
 }
 
+/* The tag last, after the key and state: a plain store, which the CPU
+ * makes visible after the stores before it (x86; elsewhere a lookup may
+ * see the tag before the key, miss, and find the entry again under the
+ * lock); the lock's release follows. An atomic exchange here would wait
+ * for the misses of those stores. */
 static __always_inline void bucket_publish(struct bucket_head *head, int w, __u32 tag)
 {
-	__sync_lock_test_and_set(&head->tag[w & (SOURCE_WAYS - 1)], tag);
+	asm volatile("" ::: "memory");
+	*(volatile __u32 *)&head->tag[w & (SOURCE_WAYS - 1)] = tag;
 }
 
 /*
@@ -132,8 +151,14 @@ static __always_inline int source_victim(const struct source_bucket *b, __u32 ta
 
 #pragma unroll
 	for (i = 0; i < SOURCE_WAYS; i++)
-		seen[i] = b->state[i].stamp_ns;
+		seen[i] = b->head.seen[i];
 	return pick_victim(&b->head, seen, tag >> 8);
+}
+
+/* A way's last update, as head.seen keeps it. */
+static __always_inline __u32 seen_of(__u64 now)
+{
+	return (__u32)(now >> 20);
 }
 
 /*

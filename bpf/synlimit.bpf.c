@@ -203,9 +203,14 @@ __noinline int locate(struct source_ref *ref)
 	struct blocked_bucket *blocked;
 	struct source_bucket *b;
 
+	__u64 *occupied;
+
 	if (!ref)
 		return -1;
-	blocked = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	occupied = occupancy_of(ref->blocked_bucket);
+	blocked = occupied && *occupied & occupancy_bit(ref->blocked_bucket)
+		      ? bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket)
+		      : NULL;
 	ref->blocked_way = blocked ? bucket_find(&blocked->head, &ref->key, ref->tag) : -1;
 	if (ref->blocked_way >= 0)
 		return -1;
@@ -232,13 +237,15 @@ __noinline int first_drop(struct synlimit_stats *st, const struct rule *rule,
 	struct blocked_state *blk;
 	struct blocked_bucket *b;
 	struct bpf_spin_lock *lock;
+	__u64 *occupied;
 	int w, added;
 
 	if (!st || !rule || !ref || !state)
 		return STAT_SYN_NO_STATE;
 	b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	occupied = occupancy_of(ref->blocked_bucket);
 	lock = stripe_for(ref->blocked_bucket);
-	if (!b || !lock)
+	if (!b || !occupied || !lock)
 		return over(rule, STAT_SYN_DROP_LIMIT);
 	bpf_spin_lock(lock);
 	w = bucket_find(&b->head, &ref->key, ref->tag);
@@ -253,6 +260,7 @@ __noinline int first_drop(struct synlimit_stats *st, const struct rule *rule,
 		blk->hold_ns = now;
 		blk->drops = 1;
 		bucket_publish(&b->head, w, ref->tag);
+		__sync_fetch_and_or(occupied, occupancy_bit(ref->blocked_bucket));
 	} else {
 		/* another CPU blocked it at the same moment: one episode */
 		__sync_fetch_and_add(&blk->drops, 1);
@@ -272,17 +280,13 @@ __noinline int first_drop(struct synlimit_stats *st, const struct rule *rule,
  * bucket's lock. Returns its way; SOURCE_WAYS + way when another CPU had
  * added it first and it was not to be replaced; -1 if it cannot be.
  */
-__noinline int source_insert(struct synlimit_stats *st, const struct source_ref *ref,
-			     const struct source_state *first, int replace)
+static __always_inline int insert_source(struct synlimit_stats *st, const struct source_ref *ref,
+					 const struct source_state *first, int replace, __u64 now)
 {
-	struct source_bucket *b;
-	struct bpf_spin_lock *lock;
+	struct source_bucket *b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
+	struct bpf_spin_lock *lock = stripe_for(ref->source_bucket);
 	int w, found;
 
-	if (!st || !ref || !first)
-		return -1;
-	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
-	lock = stripe_for(ref->source_bucket);
 	if (!b || !lock)
 		return -1;
 	bpf_spin_lock(lock);
@@ -291,15 +295,26 @@ __noinline int source_insert(struct synlimit_stats *st, const struct source_ref 
 	if (!found) {
 		w = source_victim(b, ref->tag);
 		bucket_claim(&b->head, w, &ref->key);
-		b->state[w & (SOURCE_WAYS - 1)] = *first;
-		bucket_publish(&b->head, w, ref->tag);
-	} else if (replace) {
-		b->state[w & (SOURCE_WAYS - 1)] = *first;
 	}
+	if (!found || replace) {
+		b->state[w & (SOURCE_WAYS - 1)] = *first;
+		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
+	}
+	if (!found)
+		bucket_publish(&b->head, w, ref->tag);
 	bpf_spin_unlock(lock);
 	if (!found)
 		count(st, STAT_SOURCE_INSERTS);
 	return found && !replace ? SOURCE_WAYS + w : w;
+}
+
+/* The same as a function of its own, for a new source. */
+__noinline int source_insert(struct synlimit_stats *st, const struct source_ref *ref,
+			     const struct source_state *first, __u64 now)
+{
+	if (!st || !ref || !first)
+		return -1;
+	return insert_source(st, ref, first, 0, now);
 }
 
 /* First pass after drops: the state goes back to the sources table (in
@@ -311,20 +326,24 @@ __noinline int unblock_source(struct synlimit_stats *st, const struct rule *rule
 {
 	struct bpf_spin_lock *lock;
 	struct blocked_bucket *b;
+	__u64 *occupied;
 	int w, removed;
 
 	if (!st || !rule || !ref || !released)
 		return STAT_SYN_PASSED;
-	source_insert(st, ref, &released->state, 1);
+	insert_source(st, ref, &released->state, 1, now);
 	b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	occupied = occupancy_of(ref->blocked_bucket);
 	lock = stripe_for(ref->blocked_bucket);
-	if (!b || !lock)
+	if (!b || !occupied || !lock)
 		return STAT_SYN_PASSED;
 	w = ref->blocked_way & (SOURCE_WAYS - 1);
 	bpf_spin_lock(lock);
 	removed = b->head.tag[w] == ref->tag && same_key(&b->head.key[w], &ref->key);
 	if (removed)
 		__sync_lock_test_and_set(&b->head.tag[w], 0);
+	if (removed && !b->head.tag[0] && !b->head.tag[1] && !b->head.tag[2] && !b->head.tag[3])
+		__sync_fetch_and_and(occupied, ~occupancy_bit(ref->blocked_bucket));
 	bpf_spin_unlock(lock);
 	if (removed) {
 		count(st, STAT_BLOCKED_DELETES);
@@ -416,7 +435,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		after.tag = ref->tag;
 		if (rate_step(&after, rule, now)) /* limit <= 1: over at once */
 			goto drop;
-		w = source_insert(st, ref, &after, 0);
+		w = source_insert(st, ref, &after, now);
 		if (w < 0)
 			return STAT_SYN_NO_STATE;
 		if (w < SOURCE_WAYS)
@@ -444,6 +463,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	lost = b->head.tag[w & (SOURCE_WAYS - 1)] != ref->tag;
 	if (!lost) {
 		is_over = step_locked(state, rule, now);
+		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
 		if (is_over)
 			after = *state;
 	}

@@ -38,10 +38,15 @@
 /* Buckets for a table of at least n entries (n = 0: one). */
 #define SOURCE_BUCKETS(n) ((n) ? ((n) + SOURCE_WAYS - 1) / SOURCE_WAYS : 1)
 
+/* Words of the blocked table's occupancy bitmap (a bit a bucket). */
+#define OCCUPANCY_WORDS(buckets) (((buckets) + 63) / 64)
+
 /* tag[w] != 0: way w holds key[w] and state[w]. The tags come first, so a
- * miss reads one cache line. The head is the same in both tables. */
+ * miss reads one cache line, and so does choosing the way a new entry
+ * takes (seen). The head is the same in both tables. */
 struct bucket_head {
 	__u32 tag[SOURCE_WAYS];
+	__u32 seen[SOURCE_WAYS]; /* sources: last update, in units of 2^20 ns */
 	struct source_key key[SOURCE_WAYS];
 };
 
@@ -49,13 +54,13 @@ struct source_bucket {
 	struct bucket_head head;
 	struct source_state state[SOURCE_WAYS];
 };
-_Static_assert(sizeof(struct source_bucket) == 192, "sources bucket: 48 bytes an entry");
+_Static_assert(sizeof(struct source_bucket) == 208, "sources bucket: 52 bytes an entry");
 
 struct blocked_bucket {
 	struct bucket_head head;
 	struct blocked_state state[SOURCE_WAYS];
 };
-_Static_assert(sizeof(struct blocked_bucket) == 288, "blocked bucket: 72 bytes an entry");
+_Static_assert(sizeof(struct blocked_bucket) == 304, "blocked bucket: 76 bytes an entry");
 
 /* A keyed hash of a state key: each 32-bit word is mixed in with a
  * multiply and a fold, so every input bit reaches the bits the bucket and

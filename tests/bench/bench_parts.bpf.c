@@ -134,6 +134,7 @@ int part_insert(struct xdp_md *ctx)
 		w = source_victim(b, ref.tag);
 		bucket_claim(&b->head, w, &ref.key);
 		b->state[w & (SOURCE_WAYS - 1)] = state;
+		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(ref.key.addr.u32[3]);
 		bucket_publish(&b->head, w, ref.tag);
 	}
 	bpf_spin_unlock(lock);

@@ -5,7 +5,10 @@
  * alternating the two, R rounds; the kernel's accounting of map memory;
  * and two CPUs against one CPU. Prints markdown rows for the report.
  *
- * Usage: bench_prog [--quick]   (quick: a few thousand packets a figure)
+ * Usage: bench_prog [--quick | --parts | --only TEXT]
+ *   --quick  a few thousand packets a figure (make test's smoke run)
+ *   --parts  only the pieces (bench_parts.bpf.c)
+ *   --only   only the rows whose name contains TEXT (while working on one)
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -19,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "limit_table.h"
+#include "generation.h"
 #include "pkt.h"
 #include "rule.h"
 #include "synlimit.skel.h"
@@ -27,6 +31,13 @@
 #define ROUNDS 5
 
 static int quick, parts_only;
+static const char *only; /* --only: rows whose name has this */
+
+/* Is a row to be measured in this run? */
+static int wanted(const char *name)
+{
+	return !only || strstr(name, only);
+}
 static int bare_drop_fd;
 static double last_overhead; /* of the last row, for the targets */
 
@@ -83,6 +94,8 @@ static void row_same_packet(const char *name, int prog_fd, const struct packet *
 	struct stat3 o, r, b, s;
 	int i;
 
+	if (!wanted(name))
+		return;
 	for (i = 0; i < ROUNDS; i++) {
 		bare_ns[i] = run_ns(bare_drop_fd, p, repeat);
 		sl_ns[i] = run_ns(prog_fd, p, repeat);
@@ -103,10 +116,14 @@ static void row_same_packet(const char *name, int prog_fd, const struct packet *
  * turn on the same packet; the medians of the per-packet times. */
 static void row_new_sources(const char *name, int prog_fd, const struct packet *pkts, int n)
 {
-	double *bare = calloc(n, sizeof(double)), *sl = calloc(n, sizeof(double));
-	double over[ROUNDS];
+	double *bare, *sl, over[ROUNDS];
 	struct stat3 o, b, s;
 	int i, round, per = n / ROUNDS;
+
+	if (!wanted(name))
+		return;
+	bare = calloc(n, sizeof(double));
+	sl = calloc(n, sizeof(double));
 
 	for (round = 0; round < ROUNDS; round++) {
 		for (i = round * per; i < (round + 1) * per; i++) {
@@ -137,6 +154,8 @@ static void row_ab(const char *name, int prog_a, int prog_b, const struct packet
 	struct stat3 a, b, d;
 	int i;
 
+	if (!wanted(name))
+		return;
 	for (i = 0; i < ROUNDS; i++) {
 		a_ns[i] = run_ns(prog_a, p, repeat);
 		b_ns[i] = run_ns(prog_b, p, repeat);
@@ -171,6 +190,7 @@ static int load_rules_with(struct synlimit_bpf *skel, const struct limit_spec *d
 {
 	struct limit_entry *e = calloc((size_t)n + 1, sizeof(*e));
 	struct limit_spec spec = *def;
+	__u32 generation;
 	const char *err;
 	int i, fd, ret;
 
@@ -191,11 +211,14 @@ static int load_rules_with(struct synlimit_bpf *skel, const struct limit_spec *d
 					       htonl((__u32)(i / 65536) << 16);
 		}
 	}
+	generation = generation_next(skel, e, (size_t)n + 1);
 	fd = limit_table_create(e, (size_t)n + 1);
 	free(e);
 	if (fd < 0)
 		return fd;
 	ret = limit_table_swap(bpf_map__fd(skel->maps.limit_tables), fd);
+	if (!ret)
+		ret = generation_set(skel, generation);
 	if (table_fd_out)
 		*table_fd_out = fd;
 	else
@@ -225,6 +248,7 @@ static int load_port_rules(struct synlimit_bpf *skel, __u16 port)
 				   .period_ns = NSEC_PER_SEC,
 				   .per_prefix = 128 };
 	struct limit_entry e[2] = { { .key = { .prefixlen = 0 } } };
+	__u32 generation;
 	const char *err;
 
 	range.lo = range.hi = port;
@@ -236,8 +260,10 @@ static int load_port_rules(struct synlimit_bpf *skel, __u16 port)
 	e[1].key.addr.u32[3] = htonl(0xc6120000);
 	e[1].ports = port ? &range : NULL;
 	e[1].n_ports = port ? 1 : 0;
+	generation = generation_next(skel, e, 2);
 	return limit_table_install(bpf_map__fd(skel->maps.limit_tables),
-				   bpf_map__fd(skel->maps.port_tables), e, 2);
+				   bpf_map__fd(skel->maps.port_tables), e, 2)
+		   ?: generation_set(skel, generation);
 }
 
 static long memlock_of(int fd)
@@ -449,6 +475,7 @@ int main(int argc, char **argv)
 
 	quick = argc > 1 && !strcmp(argv[1], "--quick");
 	parts_only = argc > 1 && !strcmp(argv[1], "--parts");
+	only = argc > 2 && !strcmp(argv[1], "--only") ? argv[2] : NULL;
 	bare = bpf_object__open_file("build/xdp_bare.bpf.o", NULL);
 	if (!bare || bpf_object__load(bare)) {
 		fprintf(stderr, "bench_prog: cannot load build/xdp_bare.bpf.o\n");

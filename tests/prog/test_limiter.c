@@ -514,6 +514,41 @@ static __u64 cache_hits(struct env *env, const char *src)
 	return hits;
 }
 
+/* Buckets of the blocked table whose occupancy bit does not say whether
+ * they hold an entry. */
+static int occupancy_mismatches(struct synlimit_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.blocked_sources);
+	int bits_fd = bpf_map__fd(skel->maps.blocked_occupancy);
+	__u32 i, word, buckets = bpf_map__max_entries(skel->maps.blocked_sources);
+	struct blocked_bucket b;
+	int bad = 0;
+	__u64 bits;
+
+	for (i = 0; i < buckets; i++) {
+		word = i / 64;
+		if (bpf_map_lookup_elem(fd, &i, &b) || bpf_map_lookup_elem(bits_fd, &word, &bits))
+			return -1;
+		bad += !!(bits >> (i % 64) & 1) !=
+		       !!(b.head.tag[0] | b.head.tag[1] | b.head.tag[2] | b.head.tag[3]);
+	}
+	return bad;
+}
+
+/* One SYN from each of the flood cache test's sources at now. */
+static const char *seq_of(struct env *env, __u64 now)
+{
+	static const char *const srcs[] = { "198.18.40.1", "198.18.41.1", "198.18.42.1",
+					    "198.18.43.1", "198.18.44.1" };
+	static char seq[6];
+	int i;
+
+	for (i = 0; i < 5; i++)
+		seq[i] = one(env, srcs[i], now);
+	seq[5] = '\0';
+	return seq;
+}
+
 static void test_flood_cache(struct env *env)
 {
 	static const struct test_rule rules[] = {
@@ -588,6 +623,13 @@ static void test_flood_cache(struct env *env)
 	CHECK_STR("flood cache: blocked still (history kept), full way, then cache", "DD",
 		  burst(env, "198.18.40.1", t + 8 * NSEC_PER_MSEC, 2));
 	CHECK_EQ_U64("flood cache: one hit after the refill", 1, cache_hits(env, "198.18.40.1"));
+
+	/* 20 s later every block here has ended: the first SYN of each passes
+	 * and empties its entry of the blocked table */
+	CHECK_STR("occupancy: the blocked sources, 20 s later", "PPPPP",
+		  seq_of(env, t + 20 * SEC_NS));
+	CHECK_EQ_U64("occupancy: a bucket's bit is set exactly while it holds an entry", 0,
+		     occupancy_mismatches(env->skel));
 }
 
 /* Flip bit `bit` (0 = the top bit of the 128-bit address) of an address. */
@@ -709,6 +751,8 @@ static void test_tables(void)
 	      "tables: the flooder is still in the blocked table");
 	CHECK_STR("tables: the flooder is still dropped after the spoofed flood", "D",
 		  burst(&env, "198.19.255.1", T0 + SEC_NS / 5, 1));
+	CHECK_EQ_U64("tables: after the churn, every occupancy bit is right", 0,
+		     occupancy_mismatches(env.skel));
 	/* evictions = inserts - entries (the sources table is never deleted from):
 	 * an evicted source comes back as new */
 	mark(&env);

@@ -44,6 +44,9 @@ void source_tables_setup(struct synlimit_bpf *skel, __u32 max_sources, __u32 max
 	}
 	if (max_blocked) {
 		bpf_map__set_max_entries(skel->maps.blocked_sources, SOURCE_BUCKETS(max_blocked));
+		/* a bit a bucket: a bucket past the bitmap would never be looked in */
+		bpf_map__set_max_entries(skel->maps.blocked_occupancy,
+					 OCCUPANCY_WORDS(SOURCE_BUCKETS(max_blocked)));
 		skel->rodata->cfg_blocked_buckets = SOURCE_BUCKETS(max_blocked);
 	}
 	skel->rodata->cfg_table_seed = seed;

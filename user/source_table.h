@@ -15,7 +15,8 @@
 
 /* Sizes in sources (0: the object's own), each rounded up to whole
  * buckets, and the hash key, of an opened, not yet loaded program: each
- * map's max_entries and the program's bucket count are set together. */
+ * map's max_entries (and the blocked table's occupancy bitmap's) and the
+ * program's bucket count are set together. */
 void source_tables_setup(struct synlimit_bpf *skel, __u32 max_sources, __u32 max_blocked,
 			 __u64 seed);
 

@@ -4,7 +4,8 @@
  * (user/source_table.c): sizes in whole buckets, finding a key among a
  * bucket's ways, the entries a bucket yields to a dump; and of the keyed
  * hash both sides use (include/synlimit/source_table.h): in range, keyed,
- * spread evenly also over consecutive addresses.
+ * spread evenly also over consecutive addresses. And the sizing of an
+ * opened (not loaded) object.
  */
 #include <string.h>
 #include "check.h"
@@ -200,9 +201,49 @@ static void test_hash_spread(void)
 	      seq_worst);
 }
 
+/* source_tables_setup on an opened object (no load, no root): the maps,
+ * the occupancy bitmap and the program's bucket counts agree. */
+static void test_setup(void)
+{
+	struct synlimit_bpf *skel = synlimit_bpf__open();
+
+	if (!skel) {
+		check_skip("source_tables_setup: cannot open the BPF object");
+		return;
+	}
+	check(
+	    bpf_map__max_entries(skel->maps.sources) == skel->rodata->cfg_source_buckets &&
+		bpf_map__max_entries(skel->maps.blocked_sources) ==
+		    skel->rodata->cfg_blocked_buckets &&
+		skel->rodata->cfg_source_buckets == SOURCE_BUCKETS(262144) &&
+		skel->rodata->cfg_blocked_buckets == SOURCE_BUCKETS(65536),
+	    "the object's defaults: 65536 and 16384 buckets, in the maps and the program (%u, %u)",
+	    skel->rodata->cfg_source_buckets, skel->rodata->cfg_blocked_buckets);
+	source_tables_setup(skel, 0, 0, 0x1234);
+	check(skel->rodata->cfg_source_buckets == 65536 &&
+		  skel->rodata->cfg_blocked_buckets == 16384 &&
+		  bpf_map__max_entries(skel->maps.sources) == 65536 &&
+		  skel->rodata->cfg_table_seed == 0x1234,
+	      "setup with sizes 0 keeps the defaults, sets the seed");
+	source_tables_setup(skel, 1001, 262145, 0x5678);
+	check(bpf_map__max_entries(skel->maps.sources) == 251 &&
+		  skel->rodata->cfg_source_buckets == 251 &&
+		  bpf_map__max_entries(skel->maps.blocked_sources) == 65537 &&
+		  skel->rodata->cfg_blocked_buckets == 65537 &&
+		  bpf_map__max_entries(skel->maps.blocked_occupancy) == OCCUPANCY_WORDS(65537) &&
+		  skel->rodata->cfg_table_seed == 0x5678,
+	      "setup 1001 and 262145 sources: 251 and 65537 buckets, a %u-word bitmap (got %u, %u, "
+	      "%u)",
+	      OCCUPANCY_WORDS(65537), bpf_map__max_entries(skel->maps.sources),
+	      bpf_map__max_entries(skel->maps.blocked_sources),
+	      bpf_map__max_entries(skel->maps.blocked_occupancy));
+	synlimit_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	test_sizes();
+	test_setup();
 	test_bucket_way();
 	test_bucket_entries();
 	test_hash_range();

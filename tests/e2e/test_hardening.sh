@@ -97,8 +97,10 @@ refused_by_all() {
 sl reload "$WORK/b.limits" >/dev/null 2>&1
 reloads_before=$(sl --json status | json .limits.reloads)
 
-# the tables are arrays of buckets (192 bytes in sources): an array of 1 KiB
-# values, filled, has more bytes a bucket than a reader sized for 192 has room for
+# the tables are arrays of buckets (some 200 bytes in sources): an array of
+# 1 KiB values, filled, has more bytes a bucket than a reader sized for a
+# bucket has room for
+bucket=$(bpftool -j map show pinned "$PIN/sources" | json .bytes_value)
 plant sources type array key 4 value 1024 entries 64
 python3 -c '
 import sys
@@ -114,9 +116,9 @@ plant sources type lru_hash key 20 value 24 entries 4096
 refused_by_all "an LRU hash of the previous layout as sources" \
 	"sources: not a map this synlimit pins: lru_hash, 20-byte keys, 24-byte values, 4096 entries"
 restore sources map
-plant sources type array key 4 value 192 entries 8
+plant sources type array key 4 value "$bucket" entries 8
 refused_by_all "an array of buckets smaller than any --max-sources as sources" \
-	"sources: not a map this synlimit pins: array, 4-byte keys, 192-byte values, 8 entries, flags 0; expected array, 4, 192, 16 to 16777216, 0"
+	"sources: not a map this synlimit pins: array, 4-byte keys, $bucket-byte values, 8 entries, flags 0; expected array, 4, $bucket, 16 to 16777216, 0"
 restore sources map
 plant stats type percpu_array key 4 value 32768 entries 1
 refused_by_all "a 32 KiB percpu array as stats" \
@@ -126,7 +128,7 @@ plant limit_tables type array key 4 value 4 entries 1
 refused_by_all "a plain array as limit_tables" \
 	"limit_tables: not a map this synlimit pins: array, 4-byte keys, 4-byte values, 1 entries"
 restore limit_tables map
-plant sources type array key 4 value 192 entries 1024
+plant sources type array key 4 value "$bucket" entries 1024
 refused_by_all "a map of the right layout the program does not use as sources" \
 	"the program does not use the pinned map 'sources'"
 restore sources map

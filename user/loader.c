@@ -23,12 +23,24 @@
 #include "synlimit.skel.h"
 #include "util.h"
 
-/* The maps pinned by name (the skeleton's .rodata is the program's own).
+/* The maps pinned by name (the skeleton's .rodata is the program's own):
+ * every map of bpf/maps.h, which cookie mode's TC program shares by name.
  * config first: it says which ABI the rest has; the program does not use it. */
 static const char *const pinned_maps[] = {
-	"config",	"stats",  "limit_tables",	 "sources",	"blocked_sources",
-	"lock_stripes", "events", "event_budget",	 "fixed_clock", "iface_stats",
-	"port_tables",	"bans",	  SYNCOOKIE_PINNED_MAPS,
+	"config",
+	"stats",
+	"limit_tables",
+	"sources",
+	"blocked_sources",
+	"blocked_occupancy",
+	"lock_stripes",
+	"events",
+	"event_budget",
+	"fixed_clock",
+	"iface_stats",
+	"port_tables",
+	"bans",
+	SYNCOOKIE_PINNED_MAPS,
 };
 #define PROG_PIN "prog"
 
@@ -116,10 +128,14 @@ static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 
 	const char *name = bpf_map__name(want);
 	char entries[32];
 
-	/* the two state tables are sized at the first attach, in buckets */
+	/* the two state tables are sized at the first attach, in buckets, and
+	 * the blocked table's occupancy bitmap with it, a bit a bucket */
 	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources")) {
 		min = SOURCE_BUCKETS(TABLE_SIZE_MIN);
 		max = SOURCE_BUCKETS(TABLE_SIZE_MAX);
+	} else if (!strcmp(name, "blocked_occupancy")) {
+		min = OCCUPANCY_WORDS(SOURCE_BUCKETS(TABLE_SIZE_MIN));
+		max = OCCUPANCY_WORDS(SOURCE_BUCKETS(TABLE_SIZE_MAX));
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;

@@ -180,18 +180,19 @@ $(BUILD)/tests/test_classify: tests/prog/test_classify.c tests/prog/classify_cas
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/generation.h \
+$(BUILD)/tests/test_limiter: tests/prog/test_limiter.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/harness.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) \
 		-lpthread -o $@
 
-$(BUILD)/tests/test_ports: tests/prog/test_ports.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/generation.h \
+$(BUILD)/tests/test_ports: tests/prog/test_ports.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/harness.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/test_syncookie: tests/prog/test_syncookie.c tests/prog/pkt.c tests/prog/pkt.h \
+		tests/prog/harness.h \
 		tests/lib/check.h $(BUILD)/synlimit.skel.h $(BUILD)/syncookie_tc.skel.h $(LIB_OBJS) \
 		| $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -208,7 +209,7 @@ $(BUILD)/bench_parts.bpf.o: tests/bench/bench_parts.bpf.c bpf/maps.h $(ABI_HDRS)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
-$(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/generation.h \
+$(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/harness.h \
 		$(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/prog $< tests/prog/pkt.c $(LIB_OBJS) $(LDLIBS) -lpthread -o $@

@@ -194,25 +194,31 @@ fast_attempt(struct source_state *state, const struct rule *rule, __u64 now, __u
 
 /*
  * Where a state key's entries are, no lock, nothing created: its way in the
- * blocked table in ref->blocked_way, its way in the sources table returned
- * (-1: none). A global function, so that the verifier follows one unknown
- * way out of it, not each of the ways a bucket has.
+ * blocked table (ref->blocked_way), and its way in the sources table
+ * (returned; -1: none). Global functions, so that the verifier follows one
+ * unknown way out of each, not each of the ways a bucket has. The sources
+ * table is looked at only once cookie mode has passed the SYN on: a spoofed
+ * SYN answered with a cookie reads no bucket of it.
  */
-__noinline int locate(struct source_ref *ref)
+__noinline int find_blocked(struct source_ref *ref)
 {
-	struct blocked_bucket *blocked;
-	struct source_bucket *b;
-
+	struct blocked_bucket *b = NULL;
 	__u64 *occupied;
 
 	if (!ref)
 		return -1;
 	occupied = occupancy_of(ref->blocked_bucket);
-	blocked = occupied && *occupied & occupancy_bit(ref->blocked_bucket)
-		      ? bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket)
-		      : NULL;
-	ref->blocked_way = blocked ? bucket_find(&blocked->head, &ref->key, ref->tag) : -1;
-	if (ref->blocked_way >= 0)
+	if (occupied && *occupied & occupancy_bit(ref->blocked_bucket))
+		b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
+	ref->blocked_way = b ? bucket_find(&b->head, &ref->key, ref->tag) : -1;
+	return ref->blocked_way;
+}
+
+__noinline int find_source(const struct source_ref *ref)
+{
+	struct source_bucket *b;
+
+	if (!ref)
 		return -1;
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
 	return b ? bucket_find(&b->head, &ref->key, ref->tag) : -1;
@@ -409,16 +415,15 @@ static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *s
 	return unblock_source(st, rule, ref, blk, now);
 }
 
-static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st,
-						       const struct rule *rule,
-						       struct source_ref *ref, int w, __u64 now)
+static __always_inline enum synlimit_stat
+limit_source(struct synlimit_stats *st, const struct rule *rule, struct source_ref *ref, __u64 now)
 {
 	struct blocked_bucket *blocked;
 	struct source_state *state, after;
 	struct bpf_spin_lock *lock;
 	struct source_bucket *b;
 	enum fast_result fast;
-	int is_over = 0, lost;
+	int is_over = 0, lost, w;
 	__u64 rate;
 
 	if (ref->blocked_way >= 0) {
@@ -428,6 +433,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
 	if (!b)
 		return STAT_SYN_NO_STATE;
+	w = find_source(ref);
 	if (w < 0) {
 		/* A new source's first step depends on nothing shared (shape 0
 		 * starts it afresh): take it on the stack, then add it. */
@@ -520,10 +526,9 @@ static __always_inline const struct rule *port_rule(const struct rule *portless,
 	return rule ? rule : portless;
 }
 
-/* A limited SYN's state key, where its entries are, and the time. */
+/* A limited SYN's state key, where it is blocked, and the time. */
 struct limit_ctx {
 	struct source_ref ref;
-	__s32 way; /* in the sources table, -1: none */
 	__u64 now;
 };
 
@@ -542,7 +547,7 @@ __noinline int limit_rule(struct synlimit_stats *st, const struct rule *rule,
 
 	if (!st || !rule || !syn || !lc)
 		return STAT_SYN_NO_STATE;
-	outcome = limit_source(st, rule, &lc->ref, lc->way, lc->now);
+	outcome = limit_source(st, rule, &lc->ref, lc->now);
 	if (lc->ref.blocked_way >= 0 &&
 	    (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
 	     outcome == STAT_SYN_WOULD_DROP))
@@ -577,7 +582,7 @@ static __always_inline enum synlimit_stat rule_verdict(struct xdp_md *ctx,
 	lc.ref.key.prefixlen = rule->per_prefix;
 	lc.ref.key.scope = rule->scope;
 	source_ref_of(&lc.ref);
-	lc.way = locate(&lc.ref);
+	find_blocked(&lc.ref);
 	lc.now = clock_now(rule_clock_coarse(rule));
 	syn->blocked = lc.ref.blocked_way >= 0;
 	cookie = syncookie_syn(ctx, st, rule, syn, lc.now);

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "limit_table.h"
-#include "generation.h"
+#include "harness.h"
 #include "pkt.h"
 #include "rule.h"
 #include "synlimit.skel.h"

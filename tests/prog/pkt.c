@@ -43,7 +43,7 @@ static void put32(__u8 *p, __u32 v)
 	put16(p + 2, (__u16)v);
 }
 
-static __u32 sum16(const __u8 *p, size_t n, __u32 sum)
+__u32 pkt_sum16(const __u8 *p, size_t n, __u32 sum)
 {
 	size_t i;
 
@@ -97,14 +97,14 @@ static void put_l4(struct cursor *c, const struct pkt_spec *s, __u8 proto)
 static void tcp_checksum(__u8 *l4, size_t l4_len, const __u8 *src, const __u8 *dst, size_t alen,
 			 __u8 proto)
 {
-	__u32 sum = sum16(src, alen, 0);
+	__u32 sum = pkt_sum16(src, alen, 0);
 	size_t csum_off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2;
 
 	if (l4_len < csum_off + 2)
 		return;
-	sum = sum16(dst, alen, sum);
+	sum = pkt_sum16(dst, alen, sum);
 	sum += proto + (__u32)l4_len;
-	sum = sum16(l4, l4_len, sum);
+	sum = pkt_sum16(l4, l4_len, sum);
 	put16(l4 + csum_off, fold(sum));
 }
 
@@ -132,7 +132,7 @@ static void build_ipv4(struct cursor *c, const struct pkt_spec *s, __u8 proto)
 		return;
 	ip = c->buf + l3;
 	put16(ip + 2, (__u16)(c->len - l3 + s->len_delta));
-	put16(ip + 10, fold(sum16(ip, 20 + s->ipv4_opt_words * 4, 0)));
+	put16(ip + 10, fold(pkt_sum16(ip, 20 + s->ipv4_opt_words * 4, 0)));
 	tcp_checksum(c->buf + l4, c->len - l4, ip + 12, ip + 16, 4, proto);
 }
 

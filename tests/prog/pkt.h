@@ -67,4 +67,8 @@ struct pkt_spec {
 /* Build the frame; returns its length (0 if it would not fit). */
 size_t pkt_build(const struct pkt_spec *spec, __u8 *buf, size_t cap);
 
+/* The ones' complement sum of n bytes as big-endian 16-bit words, added to
+ * sum (not folded): checksums over a frame. */
+__u32 pkt_sum16(const __u8 *p, size_t n, __u32 sum);
+
 #endif /* SYNLIMIT_TEST_PKT_H */

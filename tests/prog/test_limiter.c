@@ -20,7 +20,7 @@
 #include "check.h"
 #include "rng.h"
 #include "limit_table.h"
-#include "generation.h"
+#include "harness.h"
 #include "pkt.h"
 #include "rule.h"
 #include "source_table.h"
@@ -175,10 +175,7 @@ static void mark(struct env *env)
 
 static __u64 delta(struct env *env, enum synlimit_stat stat)
 {
-	__u64 now[STAT_MAX];
-
-	stats_read(env->stats_fd, now);
-	return now[stat] - env->base[stat];
+	return stat_since(env->stats_fd, env->base, stat);
 }
 
 /* A function, not a macro: `actual` sends packets and must run once. */

@@ -22,7 +22,7 @@
 #include "check.h"
 #include "limit_table.h"
 #include "limits_file.h"
-#include "generation.h"
+#include "harness.h"
 #include "pkt.h"
 #include "rule.h"
 #include "stats.h"

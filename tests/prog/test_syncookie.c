@@ -29,6 +29,7 @@
 #include "check.h"
 #include "limit_table.h"
 #include "limits_file.h"
+#include "harness.h"
 #include "pkt.h"
 #include "stats.h"
 #include "syncookie.h"
@@ -161,10 +162,7 @@ static void mark(struct env *env)
 
 static __u64 delta(struct env *env, enum synlimit_stat stat)
 {
-	__u64 now[STAT_MAX];
-
-	stats_read(env->stats_fd, now);
-	return now[stat] - env->base[stat];
+	return stat_since(env->stats_fd, env->base, stat);
 }
 
 /* ---- packets ---- */
@@ -223,17 +221,6 @@ static __u16 be16(const __u8 *p)
 	return (__u16)(p[0] << 8 | p[1]);
 }
 
-static __u32 sum16(const __u8 *p, size_t n, __u32 sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (__u32)p[n - 1] << 8;
-	return sum;
-}
-
 static __u16 folded(__u32 sum)
 {
 	while (sum >> 16)
@@ -261,20 +248,20 @@ static int parse(const struct frame *f, struct parsed *p, const char *name)
 		p->tcp_len = be16(d + p->l3 + 4);
 		ok &= check(d[p->l3 + 6] == 6 && d[p->l3 + 7] == 64 && d[p->l3] == 0x60,
 			    "%s: IPv6 next header TCP, hop limit 64", name);
-		sum = sum16(d + p->l3 + 8, 32, 0);
+		sum = pkt_sum16(d + p->l3 + 8, 32, 0);
 	} else {
 		p->l4 = p->l3 + 20;
 		p->tcp_len = be16(d + p->l3 + 2) - 20;
-		ok &= check(folded(sum16(d + p->l3, 20, 0)) == 0xffff,
+		ok &= check(folded(pkt_sum16(d + p->l3, 20, 0)) == 0xffff,
 			    "%s: IPv4 header checksum valid", name);
 		ok &= check(d[p->l3 + 8] == 64 && d[p->l3 + 9] == 6, "%s: IPv4 TTL 64, TCP", name);
-		sum = sum16(d + p->l3 + 12, 8, 0);
+		sum = pkt_sum16(d + p->l3 + 12, 8, 0);
 	}
 	ok &= check(f->len == (__u32)(p->l4 + p->tcp_len),
 		    "%s: frame length %u = headers + TCP length %d", name, f->len,
 		    p->l4 + p->tcp_len);
 	sum += 6 + (__u32)p->tcp_len;
-	sum = sum16(d + p->l4, (size_t)p->tcp_len, sum);
+	sum = pkt_sum16(d + p->l4, (size_t)p->tcp_len, sum);
 	ok &= check(folded(sum) == 0xffff, "%s: TCP checksum valid", name);
 
 	p->sport = be16(d + p->l4);

@@ -61,7 +61,8 @@ LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
 # exp_table.h is generated data: not formatted
 FORMAT_SRCS := $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h) \
-	include/synlimit/abi.h include/synlimit/rate.h include/synlimit/cookie.h
+	include/synlimit/abi.h include/synlimit/rate.h include/synlimit/cookie.h \
+	include/synlimit/source_table.h
 
 # host unit tests: one program per tests/unit/*.c, no BPF, no root
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))

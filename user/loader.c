@@ -25,7 +25,7 @@
 
 /* The maps pinned by name (the skeleton's .rodata is the program's own):
  * every map of bpf/maps.h, which cookie mode's TC program shares by name.
- * config first: it says which ABI the rest has; the program does not use it. */
+ * config first: it says which ABI the rest has. */
 static const char *const pinned_maps[] = {
 	"config",
 	"stats",

@@ -3,8 +3,7 @@
 # Floods absorbed on the veth path: tests/tools/synflood floods the server
 # namespace as fast as it can while a real client connects, against each
 # contender in turn (alternating, R rounds), for 1, 1K, 64K and 1M sources:
-#   bare XDP_DROP (the baseline), an XDP program that reads the headers and
-#   drops (the floor of any filter), synlimit native, synlimit generic,
+#   bare XDP_DROP (the baseline), synlimit native, synlimit generic,
 #   an nftables meter, iptables hashlimit, and no protection.
 # The generator and the server share the CPUs, so the flood rate follows the
 # server's cost: cost per packet over bare = 1/rate - 1/rate_bare.
@@ -26,12 +25,12 @@ if [ $quick = 1 ]; then
 	rounds=1
 	count=100000
 	sizes="1 1024"
-	contenders="bare read synlimit-native nftables iptables"
+	contenders="bare synlimit-native nftables iptables"
 else
 	rounds=3
 	count=1500000
 	sizes="1 1024 65536 1048576"
-	contenders="bare read synlimit-native synlimit-generic nftables iptables none"
+	contenders="bare synlimit-native synlimit-generic nftables iptables none"
 fi
 
 # GRO gives the veth NAPI, which it needs to take XDP_TX frames when no
@@ -99,9 +98,7 @@ echo "\"client connected\" counts connections completed within 1 s, one column p
 echo "flood and the client's SYNs share the receiving ring, so at the highest flood rates a client"
 echo "SYN can be lost in the ring before any filter sees it (bare XDP_DROP drops the client too)."
 echo "With many sources nearly every SYN is within its source's limit and passes to the stack, so"
-echo "the stack's work dominates every contender's cost there. \"read\" is an XDP program that reads"
-echo "the frame's first bytes and drops it: bare XDP_DROP never touches the packet, and every filter"
-echo "must, so its cost is the floor under every contender's."
+echo "the stack's work dominates every contender's cost there."
 echo
 for n in $sizes; do
 	for c in $contenders; do
@@ -133,9 +130,6 @@ for n in $sizes; do
 			"$([ "$c" = bare ] && echo "0 (baseline)" || echo "$cost")" "$(tr '\n' ' ' <"$WORK/client.$c")"
 	done
 	sl_cost=$(awk '$1 == "synlimit-native" { print $2 }' "$WORK/costs.$n")
-	read_cost=$(awk '$1 == "read" { print $2 }' "$WORK/costs.$n")
-	awk -v s="$sl_cost" -v r="$read_cost" 'BEGIN {
-		if (s != "" && r != "") printf "\nOf synlimit native'"'"'s %s ns, %s are the first read of the packet (the \"read\" floor); its own work is %d ns.\n", s, r, s - r }'
 	for other in nftables iptables; do
 		oc=$(awk -v c=$other '$1 == c { print $2 }' "$WORK/costs.$n")
 		[ -n "$oc" ] && awk -v s="$sl_cost" -v o="$oc" -v name=$other -v n=$n 'BEGIN {

@@ -12,12 +12,7 @@ set -u
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/contenders.sh"
 need_root
-for tool in nft iptables ip6tables ethtool; do
-	command -v $tool >/dev/null 2>&1 || {
-		echo "SKIP: bench_flood: needs $tool"
-		exit 0
-	}
-done
+need_tools bench_flood nft iptables ip6tables ethtool
 topology_up
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1

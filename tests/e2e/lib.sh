@@ -93,11 +93,30 @@ need_root() {
 		skip "$(basename "$0"): needs root for network namespaces and XDP"
 		exit 0
 	fi
-	for tool in ip python3; do
-		if ! command -v $tool >/dev/null 2>&1; then
-			skip "$(basename "$0"): needs $tool"
+	need_tools "$(basename "$0")" ip python3
+}
+
+# need_tools WHAT TOOL...: skip the script (exit 0) unless every TOOL is
+# installed; WHAT says what the script is.
+need_tools() {
+	what=$1
+	shift
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			skip "$what: needs $tool"
 			exit 0
 		fi
+	done
+}
+
+now_ms() { date +%s%3N; }
+# wait_ms MS COMMAND...: true as soon as COMMAND is, false after MS
+wait_ms() {
+	end=$(($(now_ms) + $1))
+	shift
+	until "$@"; do
+		[ "$(now_ms)" -ge "$end" ] && return 1
+		sleep 0.05
 	done
 }
 

@@ -19,16 +19,6 @@ SINK=$TOP/tests/tools/dgram_sink.py
 mkdir -p "$CONF" "$WORK/elsewhere"
 printf '*                5/5s strict\n' >"$LIMITS"
 
-now_ms() { date +%s%3N; }
-# wait_ms MS COMMAND...: true as soon as COMMAND is, false after MS
-wait_ms() {
-	end=$(($(now_ms) + $1))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.05
-	done
-}
 rules() { sl --json status | json .limits.rules; }
 rules_are() { [ "$(rules)" = "$1" ]; }
 notified() { grep -c "^$2\$" "$1" 2>/dev/null || true; }

@@ -7,10 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
-if ! command -v bpftool >/dev/null 2>&1; then
-	skip "test_commands: needs bpftool to dump the live table"
-	exit 0
-fi
+need_tools "test_commands (it dumps the live table)" bpftool
 topology_up
 
 cat >"$WORK/a.limits" <<'EOF'

@@ -8,10 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
-if ! command -v bpftool >/dev/null 2>&1 || ! command -v flock >/dev/null 2>&1; then
-	skip "test_hardening: needs bpftool and flock"
-	exit 0
-fi
+need_tools test_hardening bpftool flock
 topology_up
 
 cat >"$WORK/a.limits" <<'EOF'

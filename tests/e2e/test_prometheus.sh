@@ -20,15 +20,6 @@ AGENT=127.0.0.1:9419
 PROM=127.0.0.1:9490
 printf '*                5/5s strict\n' >"$WORK/limits"
 
-now_ms() { date +%s%3N; }
-wait_ms() {
-	end=$(($(now_ms) + $1))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
 # GET (or another method) on a URL from inside the server namespace:
 # prints the body, then the status on a line of its own
 http() {

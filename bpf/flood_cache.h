@@ -2,7 +2,7 @@
 /*
  * The flood cache: the flood's own packets dropped with no rule lookup.
  *
- * Per CPU and direct-mapped, from a SYN's source (and its destination port
+ * Per CPU, two ways a set, from a SYN's source (and its destination port
  * where port rules apply) to the entry of the blocked table its last drop
  * was counted in, with the few fields of its rule a drop needs. A SYN that
  * finds its entry, under the same limit table (the generation), in a blocked
@@ -31,19 +31,26 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1 << FLOOD_CACHE_BITS);
+	__uint(max_entries, FLOOD_CACHE_WAYS << FLOOD_CACHE_BITS);
 	__type(key, __u32);
 	__type(value, struct flood_entry);
 } flood_cache SEC(".maps");
 
-static __always_inline struct flood_entry *flood_entry_of(const union synlimit_addr *src)
+/* The first slot of src's set. */
+static __always_inline __u32 flood_set_of(const union synlimit_addr *src)
 {
-	__u32 slot =
-	    (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)cfg_table_seed) *
-		0x9e3779b1U >>
-	    (32 - FLOOD_CACHE_BITS);
+	__u32 h = (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)cfg_table_seed) *
+		  0x9e3779b1U;
 
-	return bpf_map_lookup_elem(&flood_cache, &slot);
+	return (h >> (32 - FLOOD_CACHE_BITS)) * FLOOD_CACHE_WAYS;
+}
+
+/* Does e hold this SYN's source (and its port, where that matters)? */
+static __always_inline int flood_match(const struct flood_entry *e, const struct syn_source *syn)
+{
+	return e->generation && (e->any_port || e->dport == syn->dport) &&
+	       e->src.u32[0] == syn->addr.u32[0] && e->src.u32[1] == syn->addr.u32[1] &&
+	       e->src.u32[2] == syn->addr.u32[2] && e->src.u32[3] == syn->addr.u32[3];
 }
 
 static __always_inline enum synlimit_stat flood_over(__u8 flags, enum synlimit_stat drop)
@@ -55,17 +62,22 @@ static __always_inline enum synlimit_stat flood_over(__u8 flags, enum synlimit_s
  * counted in its state; 0: take the full way. */
 static __always_inline enum synlimit_stat flood_drop(const struct syn_source *syn)
 {
-	struct flood_entry *e = flood_entry_of(&syn->addr);
+	__u32 slot = flood_set_of(&syn->addr), zero = 0;
 	const struct synlimit_config *cfg;
 	struct blocked_bucket *b;
 	struct blocked_state *blk;
-	__u32 zero = 0;
+	struct flood_entry *e;
 	__u64 now, seen;
 
-	if (!e || !e->generation || (!e->any_port && e->dport != syn->dport) ||
-	    e->src.u32[0] != syn->addr.u32[0] || e->src.u32[1] != syn->addr.u32[1] ||
-	    e->src.u32[2] != syn->addr.u32[2] || e->src.u32[3] != syn->addr.u32[3])
+	e = bpf_map_lookup_elem(&flood_cache, &slot);
+	if (!e)
 		return 0;
+	if (!flood_match(e, syn)) {
+		slot++;
+		e = bpf_map_lookup_elem(&flood_cache, &slot);
+		if (!e || !flood_match(e, syn))
+			return 0;
+	}
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg || cfg->generation != e->generation)
 		return 0;
@@ -77,6 +89,7 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	/* signed: another CPU may have stamped hold_ns just after our now */
 	if (e->block_ns && (__s64)(now - *(volatile __u64 *)&blk->hold_ns) < (__s64)e->block_ns) {
 		e->hits++;
+		e->used_ns = now;
 		__sync_fetch_and_add(&blk->drops, 1);
 		return flood_over(e->flags, STAT_SYN_DROP_BLOCK);
 	}
@@ -86,6 +99,7 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	if (seen < e->limit_q16 || seen >= RATE_MAX_Q16 - Q16_ONE)
 		return 0;
 	e->hits++;
+	e->used_ns = now;
 	if (!(e->flags & RULE_F_LEAKY))
 		__sync_fetch_and_add(&blk->state.value, Q16_ONE);
 	__sync_fetch_and_add(&blk->drops, 1);
@@ -95,17 +109,24 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 }
 
 /* After the full way dropped a SYN whose source is in the blocked table
- * (ref): remember where, for the next. */
+ * (ref): remember where, for the next, in the way of its set that holds
+ * it, else an empty one, else the one used longer ago. */
 static __always_inline void flood_fill(const struct syn_source *syn, const struct rule *rule,
-				       const struct source_ref *ref)
+				       const struct source_ref *ref, __u64 now)
 {
-	struct flood_entry *e;
+	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
+	struct flood_entry *e, *e1;
 
 	if (rule->algo != ALGO_EWMA || rule->period_ns < 1000000000ULL)
 		return;
-	e = flood_entry_of(&syn->addr);
-	if (!e)
+	e = bpf_map_lookup_elem(&flood_cache, &slot);
+	e1 = bpf_map_lookup_elem(&flood_cache, &other);
+	if (!e || !e1)
 		return;
+	if (!flood_match(e, syn) &&
+	    (flood_match(e1, syn) ||
+	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
+		e = e1;
 	e->src = syn->addr;
 	e->generation = rule->generation;
 	e->dport = syn->dport;
@@ -118,6 +139,7 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	e->limit_q16 = rule->limit_q16;
 	e->block_ns = rule->block_ns;
 	e->hits = 0;
+	e->used_ns = now;
 }
 
 #endif /* SYNLIMIT_FLOOD_CACHE_H */

@@ -551,7 +551,7 @@ __noinline int limit_rule(struct synlimit_stats *st, const struct rule *rule,
 	if (lc->ref.blocked_way >= 0 &&
 	    (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
 	     outcome == STAT_SYN_WOULD_DROP))
-		flood_fill(syn, rule, &lc->ref);
+		flood_fill(syn, rule, &lc->ref, lc->now);
 	return outcome;
 }
 

@@ -96,7 +96,8 @@ TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
 
 /* The flood cache (bpf/flood_cache.h): per CPU, direct-mapped, a blocked
  * source's SYNs dropped with no rule lookup. */
-#define FLOOD_CACHE_BITS 12 /* 4096 entries a CPU */
+#define FLOOD_CACHE_BITS 12 /* sets */
+#define FLOOD_CACHE_WAYS 2  /* entries a set: 8192 a CPU */
 
 struct flood_entry {
 	union synlimit_addr src;
@@ -110,7 +111,8 @@ struct flood_entry {
 	__u32 shape; /* the rule's */
 	__u64 limit_q16;
 	__u64 block_ns;
-	__u64 hits; /* SYNs this entry decided (tests read it) */
+	__u64 hits;    /* SYNs this entry decided (tests read it) */
+	__u64 used_ns; /* last filled or used: the older of a set gives way */
 };
 
 #endif /* SYNLIMIT_SOURCE_TABLE_H */

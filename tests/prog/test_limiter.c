@@ -546,6 +546,50 @@ static const char *seq_of(struct env *env, __u64 now)
 	return seq;
 }
 
+/* SYNs from a, b, a, b at now. */
+static const char *seq2(struct env *env, const char *a, const char *b, __u64 now)
+{
+	static char seq[5];
+
+	seq[0] = one(env, a, now);
+	seq[1] = one(env, b, now);
+	seq[2] = one(env, a, now);
+	seq[3] = one(env, b, now);
+	seq[4] = '\0';
+	return seq;
+}
+
+/* The flood cache's set of an address (bpf/flood_cache.h). */
+static __u32 flood_set(const char *src)
+{
+	union synlimit_addr a;
+	unsigned int prefix;
+	const char *why;
+
+	addr_parse(src, &a, &prefix, &why);
+	return (a.u32[0] ^ a.u32[1] ^ a.u32[2] ^ a.u32[3] ^ (__u32)TEST_SEED) * 0x9e3779b1U >>
+	       (32 - FLOOD_CACHE_BITS);
+}
+
+/* Two blocked sources of one set of the flood cache both stay in it. */
+static void test_flood_cache_set(struct env *env, __u64 t)
+{
+	char a[32] = "198.19.0.1", b[32] = "";
+	int i;
+
+	for (i = 2; i < 65536 && !b[0]; i++) {
+		snprintf(b, sizeof(b), "198.19.%d.%d", i / 256, i % 256);
+		if (i % 256 == 0 || flood_set(b) != flood_set(a))
+			b[0] = '\0';
+	}
+	if (!check(b[0], "flood cache: a source of the same set as %s", a))
+		return;
+	CHECK_STR("flood cache: two sources of one set blocked", "PPDD", seq2(env, a, b, t));
+	CHECK_STR("flood cache: ...then in turns", "DDDD", seq2(env, a, b, t));
+	CHECK_EQ_U64("flood cache: the first kept its entry (hits)", 2, cache_hits(env, a));
+	CHECK_EQ_U64("flood cache: the second kept its entry (hits)", 2, cache_hits(env, b));
+}
+
 static void test_flood_cache(struct env *env)
 {
 	static const struct test_rule rules[] = {
@@ -554,6 +598,7 @@ static void test_flood_cache(struct env *env)
 		{ "198.18.42.0/24", LIMIT(2, 1000, .leaky = 1) },
 		{ "198.18.43.0/24", LIMIT(2, 1000, .dry_run = 1) },
 		{ "198.18.44.0/24", LIMIT(2, 500) },
+		{ "198.19.0.0/16", LIMIT(2, 1000) },
 	};
 	static const struct test_rule allowed[] = {
 		{ "198.18.40.0/24", ALLOW },
@@ -620,6 +665,8 @@ static void test_flood_cache(struct env *env)
 	CHECK_STR("flood cache: blocked still (history kept), full way, then cache", "DD",
 		  burst(env, "198.18.40.1", t + 8 * NSEC_PER_MSEC, 2));
 	CHECK_EQ_U64("flood cache: one hit after the refill", 1, cache_hits(env, "198.18.40.1"));
+
+	test_flood_cache_set(env, t);
 
 	/* 20 s later every block here has ended: the first SYN of each passes
 	 * and empties its entry of the blocked table */

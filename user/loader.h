@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <limits.h>
 #include "pin_dir.h"
+#include "source_table.h"
 #include "synlimit/abi.h"
 
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/synlimit"
@@ -25,8 +26,8 @@ struct loaded {
 	int prog_fd;
 	int stats_fd;
 	int tables_fd;
-	int sources_fd;
-	int blocked_fd;
+	struct source_table sources; /* sources and source_tags */
+	struct source_table blocked; /* blocked_sources and blocked_tags */
 	int events_fd;
 	int config_fd;
 	int port_tables_fd;

@@ -135,8 +135,7 @@ static __always_inline void bucket_publish(struct bucket_tags *t, int w, __u32 t
  * bit of the new key's hash, so that no way keeps its entry for the tie
  * alone.
  */
-static __always_inline int pick_victim(const struct bucket_tags *t, const __u64 *score,
-				       __u32 start)
+static __always_inline int pick_victim(const struct bucket_tags *t, const __u64 *score, __u32 start)
 {
 	int w = bucket_free_way(t), i;
 	__u64 lowest = ~0ULL;

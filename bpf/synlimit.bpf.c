@@ -386,11 +386,9 @@ blocked_drop(const struct rule *rule, struct blocked_state *blk, int held, __u64
  * Neither needs the lock: a block window only reads hold_ns (the rate rests
  * inside it), and an attempt at the instant of the last update is an add.
  */
-static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *st,
-							const struct rule *rule,
-							const struct source_ref *ref,
-							struct blocked_bucket *b,
-							const struct bucket_tags *t, __u64 now)
+static __always_inline enum synlimit_stat
+limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct source_ref *ref,
+	      struct blocked_bucket *b, const struct bucket_tags *t, __u64 now)
 {
 	int w = ref->blocked_way & (SOURCE_WAYS - 1);
 	struct blocked_state *blk = &b->state[w];

@@ -7,6 +7,8 @@
  * atomic add, one EWMA step. Each returns XDP_DROP, like the bare baseline.
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "synlimit/abi.h"
@@ -244,3 +246,35 @@ int part_ewma(struct xdp_md *ctx)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * A spoofed flood in BPF_PROG_TEST_RUN: each run gives the IPv6 frame a
+ * source never seen before (the low 64 bits from a counter), then
+ * tail-calls the program in part_flood_next[0] (synlimit, or a bare
+ * XDP_DROP for the baseline). With repeat = N that is N new sources back
+ * to back, the code and the small maps hot as in a flood, where one
+ * packet a test run measures a cold start every time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} part_flood_next SEC(".maps");
+
+__u64 part_flood_source;
+
+SEC("xdp")
+int part_flood(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+	__u64 n = ++part_flood_source;
+
+	if ((void *)(ip6 + 1) > end)
+		return XDP_ABORTED;
+	ip6->saddr.in6_u.u6_addr32[2] = bpf_htonl((__u32)(n >> 32));
+	ip6->saddr.in6_u.u6_addr32[3] = bpf_htonl((__u32)n);
+	bpf_tail_call(ctx, &part_flood_next, 0);
+	return XDP_ABORTED;
+}

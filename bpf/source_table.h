@@ -4,12 +4,12 @@
  * hash in include/synlimit/source_table.h).
  *
  * Lookups take no lock: the tags are compared (in the table's tags map,
- * bucket for bucket), then the key. An entry is
- * written, replaced or removed only under the lock stripe of its bucket,
- * which is also the lock under which its state takes a locked step, so a
- * state checked under its lock is the entry's. The tag is published last
- * and withdrawn first, by atomic exchange (a compiler and CPU barrier), so
- * a lookup that matches a tag finds the key written for it.
+ * bucket for bucket), then the key. An entry is written, replaced or
+ * removed only under the lock stripe of its bucket, which is also the lock
+ * under which its state takes a locked step, so a state checked under its
+ * lock is the entry's. A way's tag is withdrawn before its key is written
+ * and published after its key and state, so a lookup that matches a tag
+ * finds the key written for it (bucket_publish says where that holds).
  */
 #ifndef SYNLIMIT_BPF_SOURCE_TABLE_H
 #define SYNLIMIT_BPF_SOURCE_TABLE_H
@@ -108,12 +108,15 @@ static __always_inline int bucket_free_way(const struct bucket_tags *t)
 	return -1;
 }
 
-/* Under the bucket's lock: write key at way w, the tag last. The caller
- * writes the state between bucket_claim and bucket_publish. */
+/* Under the bucket's lock: withdraw way w's tag, then write key there. The
+ * caller writes the state between bucket_claim and bucket_publish. Plain
+ * stores, in order, as in bucket_publish: the lock taken just before is
+ * the only locked instruction a new source's insert needs. */
 static __always_inline void bucket_claim(struct bucket_tags *t, struct source_key *keys, int w,
 					 const struct source_key *key)
 {
-	__sync_lock_test_and_set(&t->tag[w & (SOURCE_WAYS - 1)], 0);
+	*(volatile __u32 *)&t->tag[w & (SOURCE_WAYS - 1)] = 0;
+	asm volatile("" ::: "memory");
 	keys[w & (SOURCE_WAYS - 1)] = *key;
 }
 

@@ -65,7 +65,6 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	__u32 slot = flood_set_of(&syn->addr), zero = 0;
 	const struct synlimit_config *cfg;
 	struct blocked_bucket *b;
-	struct bucket_tags *t;
 	struct blocked_state *blk;
 	struct flood_entry *e;
 	__u64 now, seen;
@@ -82,9 +81,8 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg || cfg->generation != e->generation)
 		return 0;
-	t = blocked_tags_of(e->bucket);
 	b = bpf_map_lookup_elem(&blocked_sources, &e->bucket);
-	if (!t || !b || *(volatile __u32 *)&t->tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
+	if (!b || *(volatile __u32 *)&b->head.tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
 		return 0;
 	blk = &b->state[e->way & (SOURCE_WAYS - 1)];
 	now = clock_now(1);

@@ -93,9 +93,8 @@ struct {
 } bans SEC(".maps");
 
 /* The per-source tables, a bucket of SOURCE_WAYS entries an element
- * (bpf/source_table.h), and the tags of each. Sizes are load-time
- * settings: the controller sets max_entries and cfg_*_buckets together
- * (source_tables_setup). */
+ * (bpf/source_table.h). Sizes are load-time settings: the controller sets
+ * max_entries and cfg_*_buckets together (source_tables_setup). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES));
@@ -109,21 +108,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct blocked_bucket);
 } blocked_sources SEC(".maps");
-
-/* Their tags, bucket for bucket (include/synlimit/source_table.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES));
-	__type(key, __u32);
-	__type(value, struct bucket_tags);
-} source_tags SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_BLOCKED));
-	__type(key, __u32);
-	__type(value, struct bucket_tags);
-} blocked_tags SEC(".maps");
 
 /* A bit for each bucket of the blocked table that holds an entry, set and
  * cleared under the bucket's lock: a SYN from a source in an empty bucket

@@ -3,13 +3,13 @@
  * Finding, adding and removing entries of the per-source tables (layout and
  * hash in include/synlimit/source_table.h).
  *
- * Lookups take no lock: the tags are compared (in the table's tags map,
- * bucket for bucket), then the key. An entry is written, replaced or
- * removed only under the lock stripe of its bucket, which is also the lock
- * under which its state takes a locked step, so a state checked under its
- * lock is the entry's. A way's tag is withdrawn before its key is written
- * and published after its key and state, so a lookup that matches a tag
- * finds the key written for it (bucket_publish says where that holds).
+ * Lookups take no lock: the tags are compared, then the key. An entry is
+ * written, replaced or removed only under the lock stripe of its bucket,
+ * which is also the lock under which its state takes a locked step, so a
+ * state checked under its lock is the entry's. A way's tag is withdrawn
+ * before its key is written and published after its key and state, so a
+ * lookup that matches a tag finds the key written for it (bucket_publish
+ * says where that holds).
  */
 #ifndef SYNLIMIT_BPF_SOURCE_TABLE_H
 #define SYNLIMIT_BPF_SOURCE_TABLE_H
@@ -44,16 +44,6 @@ static __always_inline void source_ref_of(struct source_ref *ref)
 	ref->blocked_bucket = source_hash_bucket(h, cfg_blocked_buckets);
 }
 
-static __always_inline struct bucket_tags *source_tags_of(__u32 bucket)
-{
-	return bpf_map_lookup_elem(&source_tags, &bucket);
-}
-
-static __always_inline struct bucket_tags *blocked_tags_of(__u32 bucket)
-{
-	return bpf_map_lookup_elem(&blocked_tags, &bucket);
-}
-
 /* The word of the occupancy bitmap (maps.h) that holds bucket's bit. */
 static __always_inline __u64 *occupancy_of(__u32 bucket)
 {
@@ -83,27 +73,27 @@ static __always_inline int same_key(const struct source_key *a, const struct sou
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
-/* The way of the bucket (its tags t, its keys) holding key, or -1. */
-static __always_inline int bucket_find(const struct bucket_tags *t, const struct source_key *keys,
-				       const struct source_key *key, __u32 tag)
+/* The way of head holding key, or -1. */
+static __always_inline int bucket_find(const struct bucket_head *head, const struct source_key *key,
+				       __u32 tag)
 {
 	int w;
 
 #pragma unroll
 	for (w = 0; w < SOURCE_WAYS; w++)
-		if (*(volatile const __u32 *)&t->tag[w] == tag && same_key(&keys[w], key))
+		if (*(volatile const __u32 *)&head->tag[w] == tag && same_key(&head->key[w], key))
 			return w;
 	return -1;
 }
 
-/* A free way, or -1. */
-static __always_inline int bucket_free_way(const struct bucket_tags *t)
+/* A free way of head, or -1. */
+static __always_inline int bucket_free_way(const struct bucket_head *head)
 {
 	int w;
 
 #pragma unroll
 	for (w = 0; w < SOURCE_WAYS; w++)
-		if (!t->tag[w])
+		if (!head->tag[w])
 			return w;
 	return -1;
 }
@@ -112,12 +102,12 @@ static __always_inline int bucket_free_way(const struct bucket_tags *t)
  * caller writes the state between bucket_claim and bucket_publish. Plain
  * stores, in order, as in bucket_publish: the lock taken just before is
  * the only locked instruction a new source's insert needs. */
-static __always_inline void bucket_claim(struct bucket_tags *t, struct source_key *keys, int w,
+static __always_inline void bucket_claim(struct bucket_head *head, int w,
 					 const struct source_key *key)
 {
-	*(volatile __u32 *)&t->tag[w & (SOURCE_WAYS - 1)] = 0;
+	*(volatile __u32 *)&head->tag[w & (SOURCE_WAYS - 1)] = 0;
 	asm volatile("" ::: "memory");
-	keys[w & (SOURCE_WAYS - 1)] = *key;
+	head->key[w & (SOURCE_WAYS - 1)] = *key;
 }
 
 /* The tag last, after the key and state: a plain store, which the CPU
@@ -125,10 +115,10 @@ static __always_inline void bucket_claim(struct bucket_tags *t, struct source_ke
  * see the tag before the key, miss, and find the entry again under the
  * lock); the lock's release follows. An atomic exchange here would wait
  * for the misses of those stores. */
-static __always_inline void bucket_publish(struct bucket_tags *t, int w, __u32 tag)
+static __always_inline void bucket_publish(struct bucket_head *head, int w, __u32 tag)
 {
 	asm volatile("" ::: "memory");
-	*(volatile __u32 *)&t->tag[w & (SOURCE_WAYS - 1)] = tag;
+	*(volatile __u32 *)&head->tag[w & (SOURCE_WAYS - 1)] = tag;
 }
 
 /*
@@ -138,9 +128,10 @@ static __always_inline void bucket_publish(struct bucket_tags *t, int w, __u32 t
  * bit of the new key's hash, so that no way keeps its entry for the tie
  * alone.
  */
-static __always_inline int pick_victim(const struct bucket_tags *t, const __u64 *score, __u32 start)
+static __always_inline int pick_victim(const struct bucket_head *head, const __u64 *score,
+				       __u32 start)
 {
-	int w = bucket_free_way(t), i;
+	int w = bucket_free_way(head), i;
 	__u64 lowest = ~0ULL;
 
 	if (w >= 0)
@@ -157,19 +148,18 @@ static __always_inline int pick_victim(const struct bucket_tags *t, const __u64 
 	return w;
 }
 
-/* In the sources table: the tags' line alone decides. */
-static __always_inline int source_victim(const struct bucket_tags *t, __u32 tag)
+static __always_inline int source_victim(const struct source_bucket *b, __u32 tag)
 {
 	__u64 seen[SOURCE_WAYS];
 	int i;
 
 #pragma unroll
 	for (i = 0; i < SOURCE_WAYS; i++)
-		seen[i] = t->seen[i];
-	return pick_victim(t, seen, tag >> 8);
+		seen[i] = b->head.seen[i];
+	return pick_victim(&b->head, seen, tag >> 8);
 }
 
-/* A way's last update, as bucket_tags.seen keeps it. */
+/* A way's last update, as head.seen keeps it. */
 static __always_inline __u32 seen_of(__u64 now)
 {
 	return (__u32)(now >> 20);
@@ -183,8 +173,7 @@ static __always_inline __u32 seen_of(__u64 now)
  * (a flooder spoofing sources to push itself out), and what went quiet long
  * ago makes room.
  */
-static __always_inline int blocked_victim(const struct bucket_tags *t,
-					  const struct blocked_bucket *b, __u32 tag, __u64 now)
+static __always_inline int blocked_victim(const struct blocked_bucket *b, __u32 tag, __u64 now)
 {
 	__u64 score[SOURCE_WAYS], seen, age;
 	int i;
@@ -196,7 +185,7 @@ static __always_inline int blocked_victim(const struct bucket_tags *t,
 		age = now > seen ? (now - seen) >> 30 : 0;
 		score[i] = age > 63 ? 0 : b->state[i].drops >> age;
 	}
-	return pick_victim(t, score, tag >> 8);
+	return pick_victim(&b->head, score, tag >> 8);
 }
 
 #endif /* SYNLIMIT_BPF_SOURCE_TABLE_H */

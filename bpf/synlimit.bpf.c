@@ -203,30 +203,25 @@ fast_attempt(struct source_state *state, const struct rule *rule, __u64 now, __u
 __noinline int find_blocked(struct source_ref *ref)
 {
 	struct blocked_bucket *b = NULL;
-	struct bucket_tags *t = NULL;
 	__u64 *occupied;
 
 	if (!ref)
 		return -1;
 	occupied = occupancy_of(ref->blocked_bucket);
-	if (occupied && *occupied & occupancy_bit(ref->blocked_bucket)) {
-		t = blocked_tags_of(ref->blocked_bucket);
+	if (occupied && *occupied & occupancy_bit(ref->blocked_bucket))
 		b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
-	}
-	ref->blocked_way = t && b ? bucket_find(t, b->key, &ref->key, ref->tag) : -1;
+	ref->blocked_way = b ? bucket_find(&b->head, &ref->key, ref->tag) : -1;
 	return ref->blocked_way;
 }
 
 __noinline int find_source(const struct source_ref *ref)
 {
-	struct bucket_tags *t;
 	struct source_bucket *b;
 
 	if (!ref)
 		return -1;
-	t = source_tags_of(ref->source_bucket);
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
-	return t && b ? bucket_find(t, b->key, &ref->key, ref->tag) : -1;
+	return b ? bucket_find(&b->head, &ref->key, ref->tag) : -1;
 }
 
 /*
@@ -247,32 +242,30 @@ __noinline int first_drop(struct synlimit_stats *st, const struct rule *rule,
 {
 	struct blocked_state *blk;
 	struct blocked_bucket *b;
-	struct bucket_tags *t;
 	struct bpf_spin_lock *lock;
 	__u64 *occupied;
 	int w, added;
 
 	if (!st || !rule || !ref || !state)
 		return STAT_SYN_NO_STATE;
-	t = blocked_tags_of(ref->blocked_bucket);
 	b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
 	occupied = occupancy_of(ref->blocked_bucket);
 	lock = stripe_for(ref->blocked_bucket);
-	if (!t || !b || !occupied || !lock)
+	if (!b || !occupied || !lock)
 		return over(rule, STAT_SYN_DROP_LIMIT);
 	bpf_spin_lock(lock);
-	w = bucket_find(t, b->key, &ref->key, ref->tag);
+	w = bucket_find(&b->head, &ref->key, ref->tag);
 	added = w < 0;
 	blk = &b->state[w & (SOURCE_WAYS - 1)];
 	if (added) {
-		w = blocked_victim(t, b, ref->tag, now);
+		w = blocked_victim(b, ref->tag, now);
 		blk = &b->state[w & (SOURCE_WAYS - 1)];
-		bucket_claim(t, b->key, w, &ref->key);
+		bucket_claim(&b->head, w, &ref->key);
 		blk->state = *state;
 		blk->since_ns = now;
 		blk->hold_ns = now;
 		blk->drops = 1;
-		bucket_publish(t, w, ref->tag);
+		bucket_publish(&b->head, w, ref->tag);
 		__sync_fetch_and_or(occupied, occupancy_bit(ref->blocked_bucket));
 	} else {
 		/* another CPU blocked it at the same moment: one episode */
@@ -297,25 +290,24 @@ static __always_inline int insert_source(struct synlimit_stats *st, const struct
 					 const struct source_state *first, int replace, __u64 now)
 {
 	struct source_bucket *b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
-	struct bucket_tags *t = source_tags_of(ref->source_bucket);
 	struct bpf_spin_lock *lock = stripe_for(ref->source_bucket);
 	int w, found;
 
-	if (!b || !t || !lock)
+	if (!b || !lock)
 		return -1;
 	bpf_spin_lock(lock);
-	w = bucket_find(t, b->key, &ref->key, ref->tag);
+	w = bucket_find(&b->head, &ref->key, ref->tag);
 	found = w >= 0;
 	if (!found) {
-		w = source_victim(t, ref->tag);
-		bucket_claim(t, b->key, w, &ref->key);
+		w = source_victim(b, ref->tag);
+		bucket_claim(&b->head, w, &ref->key);
 	}
 	if (!found || replace) {
 		b->state[w & (SOURCE_WAYS - 1)] = *first;
-		t->seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
+		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
 	}
 	if (!found)
-		bucket_publish(t, w, ref->tag);
+		bucket_publish(&b->head, w, ref->tag);
 	bpf_spin_unlock(lock);
 	if (!found)
 		count(st, STAT_SOURCE_INSERTS);
@@ -340,25 +332,23 @@ __noinline int unblock_source(struct synlimit_stats *st, const struct rule *rule
 {
 	struct bpf_spin_lock *lock;
 	struct blocked_bucket *b;
-	struct bucket_tags *t;
 	__u64 *occupied;
 	int w, removed;
 
 	if (!st || !rule || !ref || !released)
 		return STAT_SYN_PASSED;
 	insert_source(st, ref, &released->state, 1, now);
-	t = blocked_tags_of(ref->blocked_bucket);
 	b = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
 	occupied = occupancy_of(ref->blocked_bucket);
 	lock = stripe_for(ref->blocked_bucket);
-	if (!t || !b || !occupied || !lock)
+	if (!b || !occupied || !lock)
 		return STAT_SYN_PASSED;
 	w = ref->blocked_way & (SOURCE_WAYS - 1);
 	bpf_spin_lock(lock);
-	removed = t->tag[w] == ref->tag && same_key(&b->key[w], &ref->key);
+	removed = b->head.tag[w] == ref->tag && same_key(&b->head.key[w], &ref->key);
 	if (removed)
-		__sync_lock_test_and_set(&t->tag[w], 0);
-	if (removed && !t->tag[0] && !t->tag[1] && !t->tag[2] && !t->tag[3])
+		__sync_lock_test_and_set(&b->head.tag[w], 0);
+	if (removed && !b->head.tag[0] && !b->head.tag[1] && !b->head.tag[2] && !b->head.tag[3])
 		__sync_fetch_and_and(occupied, ~occupancy_bit(ref->blocked_bucket));
 	bpf_spin_unlock(lock);
 	if (removed) {
@@ -386,9 +376,10 @@ blocked_drop(const struct rule *rule, struct blocked_state *blk, int held, __u64
  * Neither needs the lock: a block window only reads hold_ns (the rate rests
  * inside it), and an attempt at the instant of the last update is an add.
  */
-static __always_inline enum synlimit_stat
-limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct source_ref *ref,
-	      struct blocked_bucket *b, const struct bucket_tags *t, __u64 now)
+static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *st,
+							const struct rule *rule,
+							const struct source_ref *ref,
+							struct blocked_bucket *b, __u64 now)
 {
 	int w = ref->blocked_way & (SOURCE_WAYS - 1);
 	struct blocked_state *blk = &b->state[w];
@@ -413,7 +404,7 @@ limit_blocked(struct synlimit_stats *st, const struct rule *rule, const struct s
 		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
 	/* the entry was removed or reused while we held it */
-	lost = t->tag[w] != ref->tag;
+	lost = b->head.tag[w] != ref->tag;
 	is_over = lost || fast == FAST_PASS ? 0 : step_locked(&blk->state, rule, now);
 	bpf_spin_unlock(lock);
 	if (lost)
@@ -431,26 +422,23 @@ limit_source(struct synlimit_stats *st, const struct rule *rule, struct source_r
 	struct source_state *state, after;
 	struct bpf_spin_lock *lock;
 	struct source_bucket *b;
-	struct bucket_tags *t;
 	enum fast_result fast;
 	int is_over = 0, lost, w;
 	__u64 rate;
 
 	if (ref->blocked_way >= 0) {
 		blocked = bpf_map_lookup_elem(&blocked_sources, &ref->blocked_bucket);
-		t = blocked_tags_of(ref->blocked_bucket);
-		return blocked && t ? limit_blocked(st, rule, ref, blocked, t, now)
-				    : STAT_SYN_NO_STATE;
+		return blocked ? limit_blocked(st, rule, ref, blocked, now) : STAT_SYN_NO_STATE;
 	}
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
-	t = source_tags_of(ref->source_bucket);
-	if (!b || !t)
+	if (!b)
 		return STAT_SYN_NO_STATE;
 	w = find_source(ref);
 	if (w < 0) {
 		/* A new source's first step depends on nothing shared (shape 0
 		 * starts it afresh): take it on the stack, then add it. */
 		__builtin_memset(&after, 0, sizeof(after));
+		after.tag = ref->tag;
 		if (rate_step(&after, rule, now)) /* limit <= 1: over at once */
 			goto drop;
 		w = source_insert(st, ref, &after, now);
@@ -478,10 +466,10 @@ limit_source(struct synlimit_stats *st, const struct rule *rule, struct source_r
 		return STAT_SYN_NO_STATE;
 	bpf_spin_lock(lock);
 	/* evicted and reused for another source while we held it */
-	lost = t->tag[w & (SOURCE_WAYS - 1)] != ref->tag;
+	lost = b->head.tag[w & (SOURCE_WAYS - 1)] != ref->tag;
 	if (!lost) {
 		is_over = step_locked(state, rule, now);
-		t->seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
+		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
 		if (is_over)
 			after = *state;
 	}

@@ -64,9 +64,9 @@ static int install_limits(const struct loaded *l, const char *path, struct limit
 
 /* --max-sources or --max-blocked asked (0: not given) for another
  * capacity than the loaded table's, rounded up to whole buckets as at load. */
-static int size_differs(const struct source_table *t, __u32 asked)
+static int size_differs(int map_fd, __u32 asked)
 {
-	return asked && source_table_capacity(t) != source_table_capacity_for(asked);
+	return asked && source_table_capacity(map_fd) != source_table_capacity_for(asked);
 }
 
 static __u32 compile_flags(int dry_run, int leaky)
@@ -179,13 +179,13 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 			"limits are compiled: give --limits FILE too, or use reload\n");
 		err = -EINVAL;
 		goto close;
-	} else if (size_differs(&l->sources, req->max_sources) ||
-		   size_differs(&l->blocked, req->max_blocked)) {
+	} else if (size_differs(l->sources_fd, req->max_sources) ||
+		   size_differs(l->blocked_fd, req->max_blocked)) {
 		pr_warn("already loaded with its table sizes (%llu sources, %llu blocked); "
 			"--max-sources and --max-blocked apply to a first attach (detach --all to "
 			"change them)\n",
-			(unsigned long long)source_table_capacity(&l->sources),
-			(unsigned long long)source_table_capacity(&l->blocked));
+			(unsigned long long)source_table_capacity(l->sources_fd),
+			(unsigned long long)source_table_capacity(l->blocked_fd));
 	}
 	/* limits first, so they are in force the moment a packet arrives */
 	if (req->limits) {

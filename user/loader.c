@@ -32,8 +32,6 @@ static const char *const pinned_maps[] = {
 	"limit_tables",
 	"sources",
 	"blocked_sources",
-	"source_tags", /* the tables' tags, bucket for bucket */
-	"blocked_tags",
 	"blocked_occupancy",
 	"lock_stripes",
 	"events",
@@ -90,10 +88,8 @@ void loader_close(struct loaded *l)
 	close_fd(&l->prog_fd);
 	close_fd(&l->stats_fd);
 	close_fd(&l->tables_fd);
-	close_fd(&l->sources.fd);
-	close_fd(&l->sources.tags_fd);
-	close_fd(&l->blocked.fd);
-	close_fd(&l->blocked.tags_fd);
+	close_fd(&l->sources_fd);
+	close_fd(&l->blocked_fd);
 	close_fd(&l->events_fd);
 	close_fd(&l->config_fd);
 	close_fd(&l->port_tables_fd);
@@ -132,11 +128,9 @@ static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 
 	const char *name = bpf_map__name(want);
 	char entries[32];
 
-	/* the two state tables are sized at the first attach, in buckets, their
-	 * tags with them, a bucket's an element, and the blocked table's
-	 * occupancy bitmap, a bit a bucket */
-	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources") ||
-	    !strcmp(name, "source_tags") || !strcmp(name, "blocked_tags")) {
+	/* the two state tables are sized at the first attach, in buckets, and
+	 * the blocked table's occupancy bitmap with it, a bit a bucket */
+	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources")) {
 		min = SOURCE_BUCKETS(TABLE_SIZE_MIN);
 		max = SOURCE_BUCKETS(TABLE_SIZE_MAX);
 	} else if (!strcmp(name, "blocked_occupancy")) {
@@ -227,13 +221,9 @@ static int *kept_fd(struct loaded *out, const char *name)
 	if (!strcmp(name, "limit_tables"))
 		return &out->tables_fd;
 	if (!strcmp(name, "sources"))
-		return &out->sources.fd;
-	if (!strcmp(name, "source_tags"))
-		return &out->sources.tags_fd;
+		return &out->sources_fd;
 	if (!strcmp(name, "blocked_sources"))
-		return &out->blocked.fd;
-	if (!strcmp(name, "blocked_tags"))
-		return &out->blocked.tags_fd;
+		return &out->blocked_fd;
 	if (!strcmp(name, "events"))
 		return &out->events_fd;
 	if (!strcmp(name, "config"))
@@ -284,10 +274,9 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 	int read_only = !!(flags & LOADER_READ_ONLY), err;
 
 	memset(out, 0, sizeof(*out));
-	out->prog_fd = out->stats_fd = out->tables_fd = out->events_fd = out->config_fd = -1;
-	out->iface_stats_fd = out->port_tables_fd = out->bans_fd = -1;
-	out->sources = (struct source_table){ .fd = -1, .tags_fd = -1 };
-	out->blocked = (struct source_table){ .fd = -1, .tags_fd = -1, .blocked = 1 };
+	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
+	out->blocked_fd = out->events_fd = out->config_fd = out->iface_stats_fd = -1;
+	out->port_tables_fd = out->bans_fd = -1;
 	out->dir.fd = out->dir.parent_fd = -1;
 
 	err = pin_dir_open(pin_dir, flags & LOADER_EXCLUSIVE ? LOCK_EX : LOCK_SH, &out->dir);

@@ -11,7 +11,6 @@
 #include <linux/types.h>
 #include <limits.h>
 #include "pin_dir.h"
-#include "source_table.h"
 #include "synlimit/abi.h"
 
 #define PIN_DIR_DEFAULT "/sys/fs/bpf/synlimit"
@@ -26,8 +25,8 @@ struct loaded {
 	int prog_fd;
 	int stats_fd;
 	int tables_fd;
-	struct source_table sources; /* sources and source_tags */
-	struct source_table blocked; /* blocked_sources and blocked_tags */
+	int sources_fd;
+	int blocked_fd;
 	int events_fd;
 	int config_fd;
 	int port_tables_fd;

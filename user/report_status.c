@@ -151,10 +151,10 @@ static int status_read(const struct loaded *l, struct status *s)
 	if (!bpf_obj_get_info_by_fd(l->prog_fd, &info, &len))
 		s->prog_id = info.id;
 	stats_summarize(c, &s->sum);
-	s->sources = source_table_count(&l->sources);
-	s->blocked = source_table_count(&l->blocked);
-	s->sources_max = source_table_capacity(&l->sources);
-	s->blocked_max = source_table_capacity(&l->blocked);
+	s->sources = source_table_count(l->sources_fd, 0);
+	s->blocked = source_table_count(l->blocked_fd, 1);
+	s->sources_max = source_table_capacity(l->sources_fd);
+	s->blocked_max = source_table_capacity(l->blocked_fd);
 	format_unix_time((time_t)s->config.loaded_at, s->loaded_at, sizeof(s->loaded_at));
 	format_duration(s->config.bare_period_ns, s->bare_period, sizeof(s->bare_period));
 	return 0;

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The per-source tables (sources, blocked_sources) and their tags
- * (source_tags, blocked_tags) from the controller's side; their layout and
- * hash are in include/synlimit/source_table.h. Sizing them before a load,
- * finding one source's entry the way the XDP program does, and reading
- * every entry for the reports.
+ * The per-source tables (sources, blocked_sources) from the controller's
+ * side; their layout and hash are in include/synlimit/source_table.h.
+ * Sizing them before a load, finding one source's entry the way the XDP
+ * program does, and reading every entry for the reports.
  */
 #ifndef SYNLIMIT_USER_SOURCE_TABLE_H
 #define SYNLIMIT_USER_SOURCE_TABLE_H
@@ -12,21 +11,12 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "synlimit/source_table.h"
-
-struct synlimit_bpf;
-
-/* One table as two maps of as many elements, bucket for bucket: the
- * buckets' keys and states, and their tags. */
-struct source_table {
-	int fd;	     /* sources or blocked_sources */
-	int tags_fd; /* source_tags or blocked_tags */
-	int blocked; /* the blocked table: struct blocked_bucket, struct blocked_state */
-};
+#include "synlimit.skel.h"
 
 /* Sizes in sources (0: the object's own), each rounded up to whole
  * buckets, and the hash key, of an opened, not yet loaded program: each
- * table's max_entries (its tags', and the blocked table's occupancy
- * bitmap's) and the program's bucket count are set together. */
+ * map's max_entries (and the blocked table's occupancy bitmap's) and the
+ * program's bucket count are set together. */
 void source_tables_setup(struct synlimit_bpf *skel, __u32 max_sources, __u32 max_blocked,
 			 __u64 seed);
 
@@ -39,21 +29,20 @@ static inline __u64 source_table_capacity_for(__u32 n)
 	return (__u64)SOURCE_BUCKETS(n) * SOURCE_WAYS;
 }
 
-/* A table's buckets (its maps' max_entries), 0 if they cannot be read or
- * its two maps are not of this layout and size. */
-__u32 source_table_buckets(const struct source_table *t);
+/* A table's buckets (its max_entries), 0 if they cannot be read. */
+__u32 source_table_buckets(int map_fd);
 
 /* The sources a table holds (buckets * SOURCE_WAYS), 0 if unreadable. */
-__u64 source_table_capacity(const struct source_table *t);
+__u64 source_table_capacity(int map_fd);
 
 /*
- * The state of key in table t (hashed with seed): the first state_size
- * bytes of its struct source_state, or in the blocked table of its struct
- * blocked_state, copied to state_out. 0, -ENOENT when the table holds no
- * such key, -EPROTO when its maps are not of this layout and size, or -errno.
+ * The state of key in the table at map_fd (of `buckets` buckets, hashed
+ * with seed): the first state_size bytes of its struct source_state, or
+ * with blocked of its struct blocked_state, copied to state_out.
+ * 0, -ENOENT when the table holds no such key, or -errno.
  */
-int source_table_find(const struct source_table *t, __u64 seed, const struct source_key *key,
-		      void *state_out, size_t state_size);
+int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,
+		      void *state_out, size_t state_size, int blocked);
 
 /* Every entry of a table: count keys and as many states, each a struct
  * source_state, or a struct blocked_state for the blocked table. */
@@ -64,28 +53,24 @@ struct source_dump {
 };
 
 /*
- * Every entry of table t, read by batches of buckets, the tags before the
- * buckets of the same range. A table churning under a flood may show an
- * entry twice or miss one. 0, -EPROTO (as source_table_find) or -errno;
- * free with source_dump_free() either way.
+ * Every entry of the table at map_fd (blocked: the blocked table), read
+ * by batches of buckets. A table churning under a flood may show an entry
+ * twice or miss one. 0 or -errno; free with source_dump_free() either way.
  */
-int source_table_dump(const struct source_table *t, struct source_dump *out);
+int source_table_dump(int map_fd, int blocked, struct source_dump *out);
 void source_dump_free(struct source_dump *d);
 
-/* Entries in a table now (read from its tags alone), or -errno. */
-long source_table_count(const struct source_table *t);
+/* Entries in a table now, or -errno. */
+long source_table_count(int map_fd, int blocked);
 
 /* Pure, for the above and the host tests. */
 
-/* The way of a bucket (its tags, its keys) holding key, whose hash tag is
- * tag; -1 if none. */
-int bucket_way(const struct bucket_tags *tags, const struct source_key keys[SOURCE_WAYS], __u32 tag,
-	       const struct source_key *key);
+/* The way of the bucket holding key, whose hash tag is tag; -1 if none. */
+int bucket_way(const struct bucket_head *head, __u32 tag, const struct source_key *key);
 
-/* The entries of one bucket (its tags, and a struct source_bucket, or with
- * blocked a struct blocked_bucket): the keys of its used ways to keys[],
- * their states to states[]. Returns how many (0..SOURCE_WAYS). */
-size_t bucket_entries(const struct bucket_tags *tags, const void *bucket, int blocked,
-		      struct source_key *keys, void *states);
+/* The entries of one bucket (a struct source_bucket, or with blocked a
+ * struct blocked_bucket): the keys of its used ways to keys[], their
+ * states to states[]. Returns how many (0..SOURCE_WAYS). */
+size_t bucket_entries(const void *bucket, int blocked, struct source_key *keys, void *states);
 
 #endif /* SYNLIMIT_USER_SOURCE_TABLE_H */

@@ -196,12 +196,12 @@ int stats_snapshot_read(const struct loaded *l, struct stats_snapshot *s)
 	if (err)
 		return err;
 	stats_summarize(s->c, &s->sum);
-	sources = source_table_count(&l->sources);
-	blocked = source_table_count(&l->blocked);
+	sources = source_table_count(l->sources_fd, 0);
+	blocked = source_table_count(l->blocked_fd, 1);
 	s->sources = sources < 0 ? 0 : (__u64)sources;
 	s->blocked = blocked < 0 ? 0 : (__u64)blocked;
-	s->sources_max = source_table_capacity(&l->sources);
-	s->blocked_max = source_table_capacity(&l->blocked);
+	s->sources_max = source_table_capacity(l->sources_fd);
+	s->blocked_max = source_table_capacity(l->blocked_fd);
 	/* the sources table is never deleted from: what left it was evicted */
 	s->evicted_sources = stats_evicted(s->c[STAT_SOURCE_INSERTS], 0, sources);
 	s->evicted_blocked =

@@ -58,9 +58,9 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 	*n = 0;
 	err = port_rules_load(l->tables_fd, l->port_tables_fd, &pr);
 	if (!err)
-		err = source_table_dump(&l->blocked, &blocked);
+		err = source_table_dump(l->blocked_fd, 1, &blocked);
 	if (!err && with_sources)
-		err = source_table_dump(&l->sources, &sources);
+		err = source_table_dump(l->sources_fd, 0, &sources);
 	views = err ? NULL : calloc(blocked.count + sources.count + 1, sizeof(*views));
 	if (!views) {
 		err = err ? err : -ENOMEM;

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 7
+#define SYNLIMIT_ABI_VERSION 6
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -217,8 +217,9 @@ struct ban {
  * here, so a reload that changes limits keeps every source's history.
  *   ewma:   stamp_ns = time of the last update, value = rate in Q16
  *   bucket: stamp_ns = theoretical arrival time (TAT), value = its Q32 fraction
- * (4 bytes of padding end it; the entry's tag, which tells a CPU holding
- * a pointer to it that it was reused, is in its table's bucket_tags.)
+ * tag is a 32-bit hash of the key: an LRU element can be reused for another
+ * key while a CPU still holds a pointer to it, and the tag tells that CPU it
+ * lost the element.
  * An ewma attempt at the instant of stamp_ns only adds 1 to the rate, and
  * CPUs do that with an atomic add, without the lock; whoever moves stamp_ns
  * holds the lock and keeps the adds that land meanwhile (bpf/synlimit.bpf.c).
@@ -227,11 +228,13 @@ struct source_state {
 	__u64 stamp_ns;
 	__u64 value;
 	__u32 shape;
+	__u32 tag;
 };
 
 /* A blocked source lives in its own table (copied there on the first drop,
  * back on the first pass), so a spoofed flood churning the big sources
- * table cannot evict it. */
+ * table cannot evict it. Entries of the sources table are never deleted or
+ * replaced, only written in place under the lock (see source_state.tag). */
 struct blocked_state {
 	struct source_state state;
 	__u64 since_ns; /* first drop of this episode */

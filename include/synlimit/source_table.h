@@ -4,15 +4,12 @@
  * tables in BPF array maps, one array element a bucket of SOURCE_WAYS
  * entries. The program finds an entry by comparing the bucket's tags, then
  * the key; a new source takes a free way, else the way updated longest ago.
- * The tags and ages of every bucket are in an array of their own
- * (struct bucket_tags), 8 bytes an entry, which stays in cache where the
- * keys and states do not.
  *
  * Why not the kernel's LRU hash: its insert into a full table costs 200 ns
  * and more (its LRU lists and their locks), and every element carries 64
  * bytes of header and bucket besides key and value. A bucket here costs an
  * inlined array lookup, an insert takes one striped lock, and an entry is
- * its key, state and tag (52 bytes in sources).
+ * its key and state (48 bytes in sources).
  *
  * The hash is keyed (config.table_seed, random, set when the tables are
  * made): a flooder that could compute its own bucket could evict its own
@@ -44,32 +41,26 @@
 /* Words of the blocked table's occupancy bitmap (a bit a bucket). */
 #define OCCUPANCY_WORDS(buckets) (((buckets) + 63) / 64)
 
-/*
- * A bucket's tags, in a dense map of its own (source_tags, blocked_tags),
- * two buckets a cache line: tag[w] != 0 means way w of the bucket holds an
- * entry. A lookup that misses, and the choice of the way a new entry
- * takes (seen), read this line and no line of the bucket, whose table is
- * many times larger and would miss in the cache and the TLB.
- */
-struct bucket_tags {
+/* tag[w] != 0: way w holds key[w] and state[w]. The tags come first, so a
+ * miss reads one cache line, and so does choosing the way a new entry
+ * takes (seen). The head is the same in both tables. */
+struct bucket_head {
 	__u32 tag[SOURCE_WAYS];
-	__u32 seen[SOURCE_WAYS]; /* sources: last update, in units of 2^20 ns; blocked: 0 */
+	__u32 seen[SOURCE_WAYS]; /* sources: last update, in units of 2^20 ns */
+	struct source_key key[SOURCE_WAYS];
 };
 
-/* The entries: key[w] and state[w] are way w's, valid while tag[w] is. */
 struct source_bucket {
-	struct source_key key[SOURCE_WAYS];
+	struct bucket_head head;
 	struct source_state state[SOURCE_WAYS];
 };
-_Static_assert(sizeof(struct source_bucket) + sizeof(struct bucket_tags) == 208,
-	       "sources: 52 bytes an entry");
+_Static_assert(sizeof(struct source_bucket) == 208, "sources bucket: 52 bytes an entry");
 
 struct blocked_bucket {
-	struct source_key key[SOURCE_WAYS];
+	struct bucket_head head;
 	struct blocked_state state[SOURCE_WAYS];
 };
-_Static_assert(sizeof(struct blocked_bucket) + sizeof(struct bucket_tags) == 304,
-	       "blocked: 76 bytes an entry");
+_Static_assert(sizeof(struct blocked_bucket) == 304, "blocked bucket: 76 bytes an entry");
 
 /* A keyed hash of a state key: each 32-bit word is mixed in with a
  * multiply and a fold, so every input bit reaches the bits the bucket and

@@ -119,7 +119,6 @@ int part_insert(struct xdp_md *ctx)
 	struct source_state state = { .value = 1ULL << 16 };
 	struct bpf_spin_lock *lock;
 	struct source_bucket *b;
-	struct bucket_tags *t;
 	struct source_ref ref = {};
 	int w;
 
@@ -127,18 +126,18 @@ int part_insert(struct xdp_md *ctx)
 	new_key(&ref.key);
 	source_ref_of(&ref);
 	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
-	t = source_tags_of(ref.source_bucket);
 	lock = stripe_for(ref.source_bucket);
-	if (!b || !t || !lock || bucket_find(t, b->key, &ref.key, ref.tag) >= 0)
+	if (!b || !lock || bucket_find(&b->head, &ref.key, ref.tag) >= 0)
 		return XDP_ABORTED;
+	state.tag = ref.tag;
 	bpf_spin_lock(lock);
-	w = bucket_find(t, b->key, &ref.key, ref.tag);
+	w = bucket_find(&b->head, &ref.key, ref.tag);
 	if (w < 0) {
-		w = source_victim(t, ref.tag);
-		bucket_claim(t, b->key, w, &ref.key);
+		w = source_victim(b, ref.tag);
+		bucket_claim(&b->head, w, &ref.key);
 		b->state[w & (SOURCE_WAYS - 1)] = state;
-		t->seen[w & (SOURCE_WAYS - 1)] = seen_of(ref.key.addr.u32[3]);
-		bucket_publish(t, w, ref.tag);
+		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(ref.key.addr.u32[3]);
+		bucket_publish(&b->head, w, ref.tag);
 	}
 	bpf_spin_unlock(lock);
 	return XDP_DROP;
@@ -180,15 +179,13 @@ SEC("xdp")
 int part_lookup(struct xdp_md *ctx)
 {
 	struct source_bucket *b;
-	struct bucket_tags *t;
 	struct source_ref ref = {};
 
 	(void)ctx;
 	known_key(&ref.key);
 	source_ref_of(&ref);
 	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
-	t = source_tags_of(ref.source_bucket);
-	return b && t && bucket_find(t, b->key, &ref.key, ref.tag) >= 0 ? XDP_DROP : XDP_ABORTED;
+	return b && bucket_find(&b->head, &ref.key, ref.tag) >= 0 ? XDP_DROP : XDP_ABORTED;
 }
 
 SEC("xdp")

@@ -461,15 +461,12 @@ static int parts_rows(const struct packet *syn4)
 		__u64 h = source_key_hash(&key, 0);
 		__u32 idx = source_hash_bucket(h, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES));
 		struct source_bucket b = { 0 };
-		struct bucket_tags tags = { 0 };
 
-		b.key[0] = key;
+		b.head.tag[0] = source_hash_tag(h);
+		b.head.key[0] = key;
 		b.state[0] = state;
-		tags.tag[0] = source_hash_tag(h);
 		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "sources"), &idx, &b,
 				    BPF_ANY);
-		bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "source_tags"), &idx,
-				    &tags, BPF_ANY);
 	}
 	bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_sources_lru"), &key,
 			    &state, BPF_ANY);
@@ -693,13 +690,10 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* ---- memory ---- */
-	printf("\n## Memory\n\nThe kernel's own accounting (fdinfo memlock) of the maps; a "
-	       "table is its buckets and their tags.\n\n");
+	printf("\n## Memory\n\nThe kernel's own accounting (fdinfo memlock) of the maps.\n\n");
 	{
-		long src_mem = memlock_of(bpf_map__fd(skel->maps.sources)) +
-			       memlock_of(bpf_map__fd(skel->maps.source_tags));
-		long blk_mem = memlock_of(bpf_map__fd(skel->maps.blocked_sources)) +
-			       memlock_of(bpf_map__fd(skel->maps.blocked_tags));
+		long src_mem = memlock_of(bpf_map__fd(skel->maps.sources));
+		long blk_mem = memlock_of(bpf_map__fd(skel->maps.blocked_sources));
 		__u32 src_cap = bpf_map__max_entries(skel->maps.sources) * SOURCE_WAYS;
 		__u32 blk_cap = bpf_map__max_entries(skel->maps.blocked_sources) * SOURCE_WAYS;
 		long rules_mem, empty_mem;

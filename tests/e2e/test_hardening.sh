@@ -117,11 +117,6 @@ plant sources type array key 4 value "$bucket" entries 8
 refused_by_all "an array of buckets smaller than any --max-sources as sources" \
 	"sources: not a map this synlimit pins: array, 4-byte keys, $bucket-byte values, 8 entries, flags 0; expected array, 4, $bucket, 16 to 16777216, 0"
 restore sources map
-# the tags of each bucket (32 bytes) are a map of their own, sized as its table
-plant blocked_tags type array key 4 value 32 entries 8
-refused_by_all "an array of tags smaller than any --max-blocked as blocked_tags" \
-	"blocked_tags: not a map this synlimit pins: array, 4-byte keys, 32-byte values, 8 entries, flags 0; expected array, 4, 32, 16 to 16777216, 0"
-restore blocked_tags map
 plant stats type percpu_array key 4 value 32768 entries 1
 refused_by_all "a 32 KiB percpu array as stats" \
 	"stats: not a map this synlimit pins: percpu_array, 4-byte keys, 32768-byte values"
@@ -134,10 +129,6 @@ plant sources type array key 4 value "$bucket" entries 1024
 refused_by_all "a map of the right layout the program does not use as sources" \
 	"the program does not use the pinned map 'sources'"
 restore sources map
-plant source_tags type array key 4 value 32 entries 1024
-refused_by_all "a tags map of the right layout the program does not use as source_tags" \
-	"the program does not use the pinned map 'source_tags'"
-restore source_tags map
 saved_id=$(pinned_id prog prog)
 rm "$PIN/prog"
 bpftool prog load "$TOP/build/xdp_bare.bpf.o" "$PIN/prog" type xdp

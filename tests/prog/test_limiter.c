@@ -7,7 +7,6 @@
  * same verdicts as the host functions on random traces, and two CPUs on one
  * source.
  */
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -70,15 +69,11 @@ static void env_close(struct env *env)
 static int find_state(struct synlimit_bpf *skel, const struct source_key *key, void *out,
 		      int blocked)
 {
-	struct source_table t = {
-		.fd = bpf_map__fd(blocked ? skel->maps.blocked_sources : skel->maps.sources),
-		.tags_fd = bpf_map__fd(blocked ? skel->maps.blocked_tags : skel->maps.source_tags),
-		.blocked = blocked,
-	};
+	struct bpf_map *map = blocked ? skel->maps.blocked_sources : skel->maps.sources;
 
-	return source_table_find(&t, TEST_SEED, key, out,
-				 blocked ? sizeof(struct blocked_state)
-					 : sizeof(struct source_state));
+	return source_table_find(
+	    bpf_map__fd(map), bpf_map__max_entries(map), TEST_SEED, key, out,
+	    blocked ? sizeof(struct blocked_state) : sizeof(struct source_state), blocked);
 }
 
 /* A rule line: "KEY SPEC" is too much parser for here; tests build specs. */
@@ -517,21 +512,22 @@ static __u64 cache_hits(struct env *env, const char *src)
 }
 
 /* Buckets of the blocked table whose occupancy bit does not say whether
- * they hold an entry (a tag that is not 0). */
+ * they hold an entry. */
 static int occupancy_mismatches(struct synlimit_bpf *skel)
 {
-	int fd = bpf_map__fd(skel->maps.blocked_tags);
+	int fd = bpf_map__fd(skel->maps.blocked_sources);
 	int bits_fd = bpf_map__fd(skel->maps.blocked_occupancy);
-	__u32 i, word, buckets = bpf_map__max_entries(skel->maps.blocked_tags);
-	struct bucket_tags t;
+	__u32 i, word, buckets = bpf_map__max_entries(skel->maps.blocked_sources);
+	struct blocked_bucket b;
 	int bad = 0;
 	__u64 bits;
 
 	for (i = 0; i < buckets; i++) {
 		word = i / 64;
-		if (bpf_map_lookup_elem(fd, &i, &t) || bpf_map_lookup_elem(bits_fd, &word, &bits))
+		if (bpf_map_lookup_elem(fd, &i, &b) || bpf_map_lookup_elem(bits_fd, &word, &bits))
 			return -1;
-		bad += !!(bits >> (i % 64) & 1) != !!(t.tag[0] | t.tag[1] | t.tag[2] | t.tag[3]);
+		bad += !!(bits >> (i % 64) & 1) !=
+		       !!(b.head.tag[0] | b.head.tag[1] | b.head.tag[2] | b.head.tag[3]);
 	}
 	return bad;
 }
@@ -739,18 +735,18 @@ static void test_per_masks_every_word(struct env *env)
 
 /* ---- tables: eviction counting, blocked sources survive churn ---- */
 
-/* Entries in a state table now: ways with a tag, in its tags map. */
-static long count_entries(int tags_fd, __u32 buckets)
+/* Entries in a state table now: ways with a tag. */
+static long count_entries(int map_fd, __u32 buckets)
 {
-	struct bucket_tags t;
+	struct blocked_bucket b; /* the larger bucket: its head is the same */
 	long n = 0;
 	__u32 i;
 	int w;
 
 	for (i = 0; i < buckets; i++)
-		if (!bpf_map_lookup_elem(tags_fd, &i, &t))
+		if (!bpf_map_lookup_elem(map_fd, &i, &b))
 			for (w = 0; w < SOURCE_WAYS; w++)
-				n += t.tag[w] != 0;
+				n += b.head.tag[w] != 0;
 	return n;
 }
 
@@ -769,13 +765,13 @@ static void test_tables(void)
 {
 	static const struct test_rule rules[] = { { "198.18.0.0/15", LIMIT(2, 1000) } };
 	struct env env;
-	int source_tags_fd, i, evicted_back = 0;
+	int sources_fd, i, evicted_back = 0;
 	long entries;
 	char src[32];
 
 	if (!check(env_open(&env, 128, 16) == 0, "tables: load with 128 sources, 16 blocked"))
 		return;
-	source_tags_fd = bpf_map__fd(env.skel->maps.source_tags);
+	sources_fd = bpf_map__fd(env.skel->maps.sources);
 	env_load(&env, rules, 1);
 
 	/* a flooder is blocked, then goes quiet */
@@ -788,7 +784,7 @@ static void test_tables(void)
 		syn_at(&env, src, T0 + SEC_NS / 10);
 		syn_at(&env, src, T0 + SEC_NS / 10);
 	}
-	entries = count_entries(source_tags_fd, SOURCE_BUCKETS(128));
+	entries = count_entries(sources_fd, SOURCE_BUCKETS(128));
 	CHECK_EQ_U64("tables: every new source inserted once (source_inserts)", 5000,
 		     delta(&env, STAT_SOURCE_INSERTS));
 	check(entries > 0 && entries <= 128,
@@ -812,129 +808,6 @@ static void test_tables(void)
 	CHECK_EQ_U64("tables: the first 100 spoofed sources were evicted and return as new", 100,
 		     evicted_back);
 	env_close(&env);
-}
-
-static void close_maps(const int *fds, int n)
-{
-	while (n--)
-		if (fds[n] >= 0)
-			close(fds[n]);
-}
-
-/* Plant key with state at its place in a table of `buckets` buckets
- * (fd, tags_fd), hashed with TEST_SEED, in a free way: 0, or -1 when its
- * bucket is full. A free way before it keeps a stale key: never yielded. */
-static int plant_blocked(int fd, int tags_fd, __u32 buckets, const struct source_key *key,
-			 const struct blocked_state *state)
-{
-	__u64 h = source_key_hash(key, TEST_SEED);
-	__u32 index = source_hash_bucket(h, buckets);
-	struct blocked_bucket b;
-	struct bucket_tags t;
-	int w;
-
-	if (bpf_map_lookup_elem(fd, &index, &b) || bpf_map_lookup_elem(tags_fd, &index, &t))
-		return -1;
-	for (w = 0; w < SOURCE_WAYS && t.tag[w]; w++)
-		;
-	if (w == SOURCE_WAYS)
-		return -1;
-	t.tag[w] = source_hash_tag(h);
-	b.key[w] = *key;
-	b.state[w] = *state;
-	if (w + 1 < SOURCE_WAYS && !t.tag[w + 1])
-		b.key[w + 1] = *key; /* stale: its tag is 0 */
-	return bpf_map_update_elem(fd, &index, &b, BPF_ANY) ||
-		       bpf_map_update_elem(tags_fd, &index, &t, BPF_ANY)
-		   ? -1
-		   : 0;
-}
-
-/*
- * The controller's reads of a table (user/source_table.c) on maps the test
- * fills: a walk over more buckets than one batch yields every entry once,
- * with the key and state of the bucket of its tags' index; the count and
- * find agree; a tags map of another size or layout is refused.
- */
-static void test_table_walk(void)
-{
-	const __u32 buckets = 600; /* three batches of a walk */
-	struct source_table t = { .blocked = 1 }, other;
-	struct source_dump d = { 0 };
-	struct source_key absent = { .prefixlen = 128 };
-	struct blocked_state state;
-	int fewer_fd, wide_fd, planted = 0, found = 0, in_order = 1, i, err;
-	__u32 bucket, prev = 0, top = 0;
-	size_t k;
-
-	t.fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "walk_blocked", sizeof(__u32),
-			      sizeof(struct blocked_bucket), buckets, NULL);
-	t.tags_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "walk_tags", sizeof(__u32),
-				   sizeof(struct bucket_tags), buckets, NULL);
-	fewer_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "walk_fewer", sizeof(__u32),
-				  sizeof(struct bucket_tags), buckets - 1, NULL);
-	wide_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "walk_wide", sizeof(__u32),
-				 2 * sizeof(struct bucket_tags), buckets, NULL);
-	if (!check(t.fd >= 0 && t.tags_fd >= 0 && fewer_fd >= 0 && wide_fd >= 0,
-		   "table walk: create a blocked table of %u buckets and its tags", buckets))
-		goto out;
-	/* 300 sources, numbered in drops and in their address */
-	for (i = 0; i < 300; i++) {
-		struct source_key key = { .prefixlen = 128 };
-
-		key.addr.u32[0] = htonl(0x20010db8);
-		key.addr.u32[3] = htonl((__u32)i + 1);
-		state = (struct blocked_state){ .drops = (__u64)i + 1 };
-		if (plant_blocked(t.fd, t.tags_fd, buckets, &key, &state))
-			continue;
-		planted++;
-		state.drops = 0;
-		found += !source_table_find(&t, TEST_SEED, &key, &state, sizeof(state)) &&
-			 state.drops == (__u64)i + 1;
-	}
-	CHECK_EQ_U64("table walk: source_table_find finds every planted source, its state", planted,
-		     found);
-	CHECK_EQ_U64("table walk: source_table_count counts the planted sources", planted,
-		     source_table_count(&t));
-	err = source_table_dump(&t, &d);
-	/* each key with its own state, bucket after bucket */
-	for (k = 0; k < d.count; k++) {
-		const struct blocked_state *st = (const struct blocked_state *)d.states + k;
-
-		bucket = source_hash_bucket(source_key_hash(&d.keys[k], TEST_SEED), buckets);
-		in_order &= st->drops == ntohl(d.keys[k].addr.u32[3]) && bucket >= prev;
-		prev = bucket;
-		top = bucket > top ? bucket : top;
-	}
-	check(!err && d.count == (size_t)planted && in_order && top >= 512,
-	      "table walk: the dump yields the %d planted sources, each with its state, bucket "
-	      "by bucket into the third batch (got %d, %zu, in order %d, last bucket %u)",
-	      planted, err, d.count, in_order, top);
-	source_dump_free(&d);
-	absent.addr.u32[3] = htonl(1000);
-	err = source_table_find(&t, TEST_SEED, &absent, &state, sizeof(state));
-	check(err == -ENOENT,
-	      "table walk: source_table_find of a source not planted: expected "
-	      "-ENOENT, got %d",
-	      err);
-
-	other = t;
-	other.tags_fd = fewer_fd;
-	check(source_table_count(&other) == -EPROTO && source_table_dump(&other, &d) == -EPROTO &&
-		  source_table_buckets(&other) == 0,
-	      "table walk: a tags map of one bucket fewer than its table is refused (-EPROTO)");
-	source_dump_free(&d);
-	other.tags_fd = wide_fd;
-	check(source_table_count(&other) == -EPROTO &&
-		  source_table_find(&other, TEST_SEED, &absent, &state, sizeof(state)) == -EPROTO,
-	      "table walk: a tags map of %zu-byte values is refused (-EPROTO)",
-	      2 * sizeof(struct bucket_tags));
-	other = t;
-	other.blocked = 0;
-	check(source_table_count(&other) == -EPROTO,
-	      "table walk: a blocked table read as a sources table is refused (-EPROTO)");
-out:
-	close_maps((int[]){ t.fd, t.tags_fd, fewer_fd, wide_fd }, 4);
 }
 
 /* ---- the program agrees with the host functions on random traces ---- */
@@ -1167,6 +1040,5 @@ int main(void)
 	test_two_cpus(&env);
 	env_close(&env);
 	test_tables();
-	test_table_walk();
 	return check_done();
 }

@@ -104,21 +104,19 @@ static int expect(const char *name, const char *want, const char *got)
 static int states_of(const char *src)
 {
 	int fd = bpf_map__fd(skel->maps.sources), n = 0, w;
-	int tags_fd = bpf_map__fd(skel->maps.source_tags);
 	__u32 i, buckets = bpf_map__max_entries(skel->maps.sources);
 	union synlimit_addr addr;
 	struct source_bucket b;
-	struct bucket_tags t;
 	unsigned int prefix;
 	const char *why;
 
 	addr_parse(src, &addr, &prefix, &why);
 	for (i = 0; i < buckets; i++) {
-		if (bpf_map_lookup_elem(tags_fd, &i, &t) || bpf_map_lookup_elem(fd, &i, &b))
+		if (bpf_map_lookup_elem(fd, &i, &b))
 			continue;
 		for (w = 0; w < SOURCE_WAYS; w++)
-			n += t.tag[w] && !memcmp(&b.key[w].addr, &addr, sizeof(addr)) &&
-			     b.key[w].prefixlen == 128;
+			n += b.head.tag[w] && !memcmp(&b.head.key[w].addr, &addr, sizeof(addr)) &&
+			     b.head.key[w].prefixlen == 128;
 	}
 	return n;
 }

@@ -2,8 +2,7 @@
 /*
  * Host tests of the source tables' layout as the controller reads it
  * (user/source_table.c): sizes in whole buckets, finding a key among a
- * bucket's ways by its tags, the entries a bucket and its tags yield to a
- * dump; and of the keyed
+ * bucket's ways, the entries a bucket yields to a dump; and of the keyed
  * hash both sides use (include/synlimit/source_table.h): in range, keyed,
  * spread evenly also over consecutive addresses. And the sizing of an
  * opened (not loaded) object.
@@ -13,7 +12,6 @@
 #include "loader.h"
 #include "rng.h"
 #include "source_table.h"
-#include "synlimit.skel.h"
 
 static struct source_key v4_key(__u32 host, __u8 prefixlen, __u16 scope)
 {
@@ -61,32 +59,28 @@ static void test_sizes(void)
 
 static void test_bucket_way(void)
 {
-	struct bucket_tags tags = { 0 };
-	struct source_bucket sb = { 0 };
+	struct bucket_head head = { 0 };
 	struct source_key a = v4_key(0x010012c6, 128, 0), b = v4_key(0x020012c6, 128, 0);
 	struct source_key a_port = v4_key(0x010012c6, 128, 7), a_24 = v4_key(0x000012c6, 120, 0);
 
-	tags.tag[1] = 0x1234567;
-	sb.key[1] = a;
-	tags.tag[3] = 0x89abcdf;
-	sb.key[3] = b;
-	sb.key[2] = a; /* a free way with a stale key: never a match */
-	CHECK_EQ_U64("bucket_way: the way holding the key", 1,
-		     bucket_way(&tags, sb.key, 0x1234567, &a));
-	CHECK_EQ_U64("bucket_way: another way", 3, bucket_way(&tags, sb.key, 0x89abcdf, &b));
-	check(bucket_way(&tags, sb.key, 0x89abcdf, &a) == -1,
+	head.tag[1] = 0x1234567;
+	head.key[1] = a;
+	head.tag[3] = 0x89abcdf;
+	head.key[3] = b;
+	head.key[2] = a; /* a free way with a stale key: never a match */
+	CHECK_EQ_U64("bucket_way: the way holding the key", 1, bucket_way(&head, 0x1234567, &a));
+	CHECK_EQ_U64("bucket_way: another way", 3, bucket_way(&head, 0x89abcdf, &b));
+	check(bucket_way(&head, 0x89abcdf, &a) == -1,
 	      "bucket_way: a key under another key's tag is not found");
-	check(bucket_way(&tags, sb.key, 0x1234567, &a_port) == -1,
+	check(bucket_way(&head, 0x1234567, &a_port) == -1,
 	      "bucket_way: same address, same tag, another scope: not found");
-	check(bucket_way(&tags, sb.key, 0x1234567, &a_24) == -1,
+	check(bucket_way(&head, 0x1234567, &a_24) == -1,
 	      "bucket_way: same tag, the /24 aggregate of the address: not found");
-	check(bucket_way(&tags, sb.key, 0, &a) == -1,
-	      "bucket_way: a free way (tag 0) never matches");
+	check(bucket_way(&head, 0, &a) == -1, "bucket_way: a free way (tag 0) never matches");
 }
 
 static void test_bucket_entries(void)
 {
-	struct bucket_tags tags = { 0 };
 	struct source_bucket sb = { 0 };
 	struct blocked_bucket bb = { 0 };
 	struct source_key keys[SOURCE_WAYS];
@@ -94,40 +88,33 @@ static void test_bucket_entries(void)
 	struct blocked_state blocked[SOURCE_WAYS];
 	size_t n;
 
-	n = bucket_entries(&tags, &sb, 0, keys, states);
+	n = bucket_entries(&sb, 0, keys, states);
 	CHECK_EQ_U64("bucket_entries: an empty bucket yields nothing", 0, n);
 
-	sb.key[0] = v4_key(99, 128, 0);
-	sb.state[0] = (struct source_state){ .stamp_ns = 1, .value = 2 };
-	tags.seen[0] = 77;
-	n = bucket_entries(&tags, &sb, 0, keys, states);
-	CHECK_EQ_U64("bucket_entries: a way whose tag is 0 is not yielded, key and age set or not",
-		     0, n);
-
-	tags.tag[1] = 5;
-	sb.key[1] = v4_key(1, 128, 0);
-	sb.state[1] = (struct source_state){ .stamp_ns = 11, .value = 12, .shape = 13 };
-	tags.tag[3] = 9;
-	sb.key[3] = v4_key(3, 120, 2);
+	sb.head.tag[1] = 5;
+	sb.head.key[1] = v4_key(1, 128, 0);
+	sb.state[1] = (struct source_state){ .stamp_ns = 11, .value = 12, .shape = 13, .tag = 5 };
+	sb.head.tag[3] = 9;
+	sb.head.key[3] = v4_key(3, 120, 2);
 	sb.state[3] = (struct source_state){ .stamp_ns = 31, .value = 32 };
-	n = bucket_entries(&tags, &sb, 0, keys, states); /* way 0: free, not yielded */
-	check(n == 2 && !memcmp(&keys[0], &sb.key[1], sizeof(keys[0])) &&
-		  !memcmp(&keys[1], &sb.key[3], sizeof(keys[1])) &&
+	sb.head.key[0] = v4_key(99, 128, 0); /* free: not yielded */
+	n = bucket_entries(&sb, 0, keys, states);
+	check(n == 2 && !memcmp(&keys[0], &sb.head.key[1], sizeof(keys[0])) &&
+		  !memcmp(&keys[1], &sb.head.key[3], sizeof(keys[1])) &&
 		  !memcmp(&states[0], &sb.state[1], sizeof(states[0])) &&
 		  !memcmp(&states[1], &sb.state[3], sizeof(states[1])),
 	      "bucket_entries: sources ways 1 and 3, keys and states in way order (got %zu)", n);
 
-	memset(&tags, 0, sizeof(tags));
 	for (n = 0; n < SOURCE_WAYS; n++) {
-		tags.tag[n] = (__u32)n + 1;
-		bb.key[n] = v4_key((__u32)n, 128, 0);
+		bb.head.tag[n] = (__u32)n + 1;
+		bb.head.key[n] = v4_key((__u32)n, 128, 0);
 		bb.state[n].state.value = 100 + n;
 		bb.state[n].since_ns = 200 + n;
 		bb.state[n].hold_ns = 300 + n;
 		bb.state[n].drops = 400 + n;
 	}
-	tags.tag[2] = 0;
-	n = bucket_entries(&tags, &bb, 1, keys, blocked);
+	bb.head.tag[2] = 0;
+	n = bucket_entries(&bb, 1, keys, blocked);
 	check(n == 3 && keys[2].addr.u32[3] == 3 && blocked[2].drops == 403 &&
 		  blocked[2].since_ns == 203 && blocked[2].hold_ns == 303 &&
 		  blocked[2].state.value == 103 && blocked[1].drops == 401,
@@ -224,18 +211,14 @@ static void test_setup(void)
 		check_skip("source_tables_setup: cannot open the BPF object");
 		return;
 	}
-	check(bpf_map__max_entries(skel->maps.sources) == skel->rodata->cfg_source_buckets &&
-		  bpf_map__max_entries(skel->maps.blocked_sources) ==
-		      skel->rodata->cfg_blocked_buckets &&
-		  bpf_map__max_entries(skel->maps.source_tags) ==
-		      skel->rodata->cfg_source_buckets &&
-		  bpf_map__max_entries(skel->maps.blocked_tags) ==
-		      skel->rodata->cfg_blocked_buckets &&
-		  skel->rodata->cfg_source_buckets == SOURCE_BUCKETS(262144) &&
-		  skel->rodata->cfg_blocked_buckets == SOURCE_BUCKETS(65536),
-	      "the object's defaults: 65536 and 16384 buckets, in the maps, their tags and the "
-	      "program (%u, %u)",
-	      skel->rodata->cfg_source_buckets, skel->rodata->cfg_blocked_buckets);
+	check(
+	    bpf_map__max_entries(skel->maps.sources) == skel->rodata->cfg_source_buckets &&
+		bpf_map__max_entries(skel->maps.blocked_sources) ==
+		    skel->rodata->cfg_blocked_buckets &&
+		skel->rodata->cfg_source_buckets == SOURCE_BUCKETS(262144) &&
+		skel->rodata->cfg_blocked_buckets == SOURCE_BUCKETS(65536),
+	    "the object's defaults: 65536 and 16384 buckets, in the maps and the program (%u, %u)",
+	    skel->rodata->cfg_source_buckets, skel->rodata->cfg_blocked_buckets);
 	source_tables_setup(skel, 0, 0, 0x1234);
 	check(skel->rodata->cfg_source_buckets == 65536 &&
 		  skel->rodata->cfg_blocked_buckets == 16384 &&
@@ -244,19 +227,15 @@ static void test_setup(void)
 	      "setup with sizes 0 keeps the defaults, sets the seed");
 	source_tables_setup(skel, 1001, 262145, 0x5678);
 	check(bpf_map__max_entries(skel->maps.sources) == 251 &&
-		  bpf_map__max_entries(skel->maps.source_tags) == 251 &&
 		  skel->rodata->cfg_source_buckets == 251 &&
 		  bpf_map__max_entries(skel->maps.blocked_sources) == 65537 &&
-		  bpf_map__max_entries(skel->maps.blocked_tags) == 65537 &&
 		  skel->rodata->cfg_blocked_buckets == 65537 &&
 		  bpf_map__max_entries(skel->maps.blocked_occupancy) == OCCUPANCY_WORDS(65537) &&
 		  skel->rodata->cfg_table_seed == 0x5678,
-	      "setup 1001 and 262145 sources: 251 and 65537 buckets and tags, a %u-word bitmap "
-	      "(got %u and %u, %u and %u, %u)",
+	      "setup 1001 and 262145 sources: 251 and 65537 buckets, a %u-word bitmap (got %u, %u, "
+	      "%u)",
 	      OCCUPANCY_WORDS(65537), bpf_map__max_entries(skel->maps.sources),
-	      bpf_map__max_entries(skel->maps.source_tags),
 	      bpf_map__max_entries(skel->maps.blocked_sources),
-	      bpf_map__max_entries(skel->maps.blocked_tags),
 	      bpf_map__max_entries(skel->maps.blocked_occupancy));
 	synlimit_bpf__destroy(skel);
 }

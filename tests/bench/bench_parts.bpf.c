@@ -246,7 +246,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /*
  * A spoofed flood in BPF_PROG_TEST_RUN: each run gives the IPv6 frame a
- * source never seen before (the low 64 bits from a counter), then
+ * source never seen before (the low 64 bits from a counter), or one of
+ * 1024 in turn (part_flood_1k), then
  * tail-calls the program in part_flood_next[0] (synlimit, or a bare
  * XDP_DROP for the baseline). With repeat = N that is N new sources back
  * to back, the code and the small maps hot as in a flood, where one
@@ -259,19 +260,33 @@ struct {
 	__type(value, __u32);
 } part_flood_next SEC(".maps");
 
-__u64 part_flood_source;
+__u64 part_flood_source, part_flood_turn;
+
+static __always_inline int flood_from(struct xdp_md *ctx, __u32 hi, __u32 lo)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+
+	if ((void *)(ip6 + 1) > end)
+		return XDP_ABORTED;
+	ip6->saddr.in6_u.u6_addr32[2] = bpf_htonl(hi);
+	ip6->saddr.in6_u.u6_addr32[3] = bpf_htonl(lo);
+	bpf_tail_call(ctx, &part_flood_next, 0);
+	return XDP_ABORTED;
+}
 
 SEC("xdp")
 int part_flood(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
 	__u64 n = ++part_flood_source;
 
-	if ((void *)(ip6 + 1) > end)
-		return XDP_ABORTED;
-	ip6->saddr.in6_u.u6_addr32[2] = bpf_htonl((__u32)(n >> 32));
-	ip6->saddr.in6_u.u6_addr32[3] = bpf_htonl((__u32)n);
-	bpf_tail_call(ctx, &part_flood_next, 0);
-	return XDP_ABORTED;
+	return flood_from(ctx, (__u32)(n >> 32), (__u32)n);
+}
+
+/* The same from 1024 sources in turn (::ffff:ffff:0 to 3ff), a botnet's
+ * flood whose sources are all blocked after their first SYNs. */
+SEC("xdp")
+int part_flood_1k(struct xdp_md *ctx)
+{
+	return flood_from(ctx, 0xffffffff, (__u32)(++part_flood_turn & 1023));
 }

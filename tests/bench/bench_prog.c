@@ -124,15 +124,16 @@ static void row_same_packet(const char *name, int prog_fd, const struct packet *
 }
 
 /*
- * A spoofed flood: bench_parts.bpf.c's part_flood gives each run of p (an
- * untagged IPv6 frame) a source never seen and tail-calls bare XDP_DROP or
- * synlimit in turn, ROUNDS rounds of `repeat` runs: new sources back to
- * back, with the code hot, as the XDP program meets them.
+ * A flood: bench_parts.bpf.c's gen_name (part_flood, part_flood_1k) gives
+ * each run of p (an untagged IPv6 frame) a source never seen, or the next of
+ * 1024, and tail-calls bare XDP_DROP or synlimit in turn, ROUNDS rounds of
+ * `repeat` runs: the sources back to back, with the code hot, as the XDP
+ * program meets them.
  */
-static void row_flood(const char *name, int prog_fd, struct bpf_object *parts,
+static void row_flood(const char *name, int prog_fd, struct bpf_object *parts, const char *gen_name,
 		      const struct packet *p)
 {
-	int gen = bpf_program__fd(bpf_object__find_program_by_name(parts, "part_flood"));
+	int gen = bpf_program__fd(bpf_object__find_program_by_name(parts, gen_name));
 	int next = bpf_object__find_map_fd_by_name(parts, "part_flood_next");
 	double bare_ns[ROUNDS], sl_ns[ROUNDS];
 	__u32 repeat = quick ? 10000 : 1000000, zero = 0;
@@ -526,6 +527,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bare_drop_fd = bpf_program__fd(bpf_object__find_program_by_name(bare, "xdp_drop"));
+	flood = bpf_object__open_file("build/bench_parts.bpf.o", NULL);
+	if (!flood || bpf_object__load(flood)) {
+		fprintf(stderr, "bench_prog: cannot load build/bench_parts.bpf.o\n");
+		return 1;
+	}
 	make_packet(&ack4, PKT_IPV4, "198.18.0.1", 0, F_ACK);
 	make_packet(&udp4, PKT_IPV4, "198.18.0.1", IPPROTO_UDP, 0);
 	make_packet(&syn4, PKT_IPV4, "198.18.0.1", 0, 0);
@@ -620,6 +626,8 @@ int main(int argc, char **argv)
 	row_same_packet("IPv4 SYN, blocked source", prog_fd, &syn4_blocked);
 	target_ns[3] = last_overhead;
 	row_same_packet("IPv6 SYN, blocked source", prog_fd, &syn6_blocked);
+	row_flood("IPv6 SYNs from 1024 blocked sources in turn", prog_fd, flood, "part_flood_1k",
+		  &flood6);
 
 	/* new sources: distinct packets */
 	n_fresh = quick ? 2000 : 100000;
@@ -633,14 +641,9 @@ int main(int argc, char **argv)
 	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
 	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, 10, 0, NULL);
 	row_new_sources("IPv6 SYN, new source, table empty (1M entries)", prog_fd, fresh, n_fresh);
-	flood = bpf_object__open_file("build/bench_parts.bpf.o", NULL);
-	if (!flood || bpf_object__load(flood)) {
-		fprintf(stderr, "bench_prog: cannot load build/bench_parts.bpf.o\n");
-		return 1;
-	}
 	row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table of 1M entries "
 		  "(100000 in use at the start)",
-		  prog_fd, flood, &flood6);
+		  prog_fd, flood, "part_flood", &flood6);
 	synlimit_bpf__destroy(skel);
 	skel = load(65536);
 	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
@@ -656,9 +659,8 @@ int main(int argc, char **argv)
 			fresh, n_fresh);
 	row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table full and evicting "
 		  "(65536 entries)",
-		  prog_fd, flood, &flood6);
+		  prog_fd, flood, "part_flood", &flood6);
 	target_ns[2] = last_overhead;
-	bpf_object__close(flood);
 
 	/* ---- port rules against the same rule without a port ---- */
 	printf("\n## Port rules\n\nThree programs with one rule each for the measured source "
@@ -748,6 +750,7 @@ int main(int argc, char **argv)
 	row_scaling("synlimit, disjoint sources under their limits", prog_fd, &syn4, &ack4);
 	synlimit_bpf__destroy(skel);
 	bpf_object__close(bare);
+	bpf_object__close(flood);
 	free(fresh);
 
 	if (only) /* the rows the targets come from were not all measured */

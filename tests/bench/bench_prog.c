@@ -224,6 +224,21 @@ static struct synlimit_bpf *load(__u32 max_sources)
 
 /* A table: `default_limit` for everything, plus n extra /32 (IPv4, n <= 100000)
  * or /64 (IPv6) rules that the measured sources do not match. */
+/*
+ * The key of the j-th IPv4 rule of a large table, all in 198.19.0.0/16:
+ * its 65536 /32s, then its 32768 /31s, then its 16384 /30s (114688 keys).
+ * None covers the measured sources of 198.18.0.0/16.
+ */
+static void v4_rule_key(struct rule_key *key, __u32 j)
+{
+	__u32 level = j < 65536 ? 0 : j < 98304 ? 1 : 2;
+	__u32 first = level == 0 ? 0 : level == 1 ? 65536 : 98304;
+
+	key->prefixlen = 128 - level;
+	key->addr.u32[2] = htonl(0xffff);
+	key->addr.u32[3] = htonl(0xc6130000U + (((j - first) << level) & 0xffff));
+}
+
 static int load_rules_with(struct synlimit_bpf *skel, const struct limit_spec *def, int n,
 			   int v6_rules, int *table_fd_out)
 {
@@ -243,11 +258,8 @@ static int load_rules_with(struct synlimit_bpf *skel, const struct limit_spec *d
 			e[i].key.prefixlen = 64;
 			e[i].key.addr.u32[0] = htonl(0x20010db8);
 			e[i].key.addr.u32[1] = htonl((__u32)i * 7919U);
-		} else { /* 198.19.x.y/32, away from the measured 198.18.0.0/16 */
-			e[i].key.prefixlen = 128;
-			e[i].key.addr.u32[2] = htonl(0xffff);
-			e[i].key.addr.u32[3] = htonl(0xc6130000U + (__u32)(i % 65536)) ^
-					       htonl((__u32)(i / 65536) << 16);
+		} else { /* in 198.19.0.0/16, away from the measured 198.18.0.0/16 */
+			v4_rule_key(&e[i].key, (__u32)i - 1);
 		}
 	}
 	generation = generation_next(skel, e, (size_t)n + 1);

@@ -39,10 +39,7 @@ struct {
 /* The first slot of src's set. */
 static __always_inline __u32 flood_set_of(const union synlimit_addr *src)
 {
-	__u32 h = (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)cfg_table_seed) *
-		  0x9e3779b1U;
-
-	return (h >> (32 - FLOOD_CACHE_BITS)) * FLOOD_CACHE_WAYS;
+	return flood_cache_set(src, cfg_table_seed) * FLOOD_CACHE_WAYS;
 }
 
 /* Does e hold this SYN's source (and its port, where that matters)? */

@@ -94,10 +94,19 @@ TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
 	return (__u32)(((__u64)(__u32)h * buckets) >> 32);
 }
 
-/* The flood cache (bpf/flood_cache.h): per CPU, direct-mapped, a blocked
+/* The flood cache (bpf/flood_cache.h): per CPU, two ways a set, a blocked
  * source's SYNs dropped with no rule lookup. */
 #define FLOOD_CACHE_BITS 12 /* sets */
 #define FLOOD_CACHE_WAYS 2  /* entries a set: 8192 a CPU */
+
+/* The set of a source's address (its first entry is set * FLOOD_CACHE_WAYS). */
+TABLE_FN __u32 flood_cache_set(const union synlimit_addr *src, __u64 seed)
+{
+	__u32 h =
+	    (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)seed) * 0x9e3779b1U;
+
+	return h >> (32 - FLOOD_CACHE_BITS);
+}
 
 struct flood_entry {
 	union synlimit_addr src;

@@ -107,19 +107,27 @@ static void report_rounds(const char *name, double *bare_ns, double *sl_ns)
 	last_overhead = o.median;
 }
 
+/* Programs a and b in turn on the same packet, ROUNDS rounds of a long run
+ * each: their times to a_ns[] and b_ns[]. */
+static void alternate(int prog_a, int prog_b, const struct packet *p, double *a_ns, double *b_ns)
+{
+	__u32 repeat = quick ? 10000 : 2000000;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		a_ns[i] = run_ns(prog_a, p, repeat);
+		b_ns[i] = run_ns(prog_b, p, repeat);
+	}
+}
+
 /* Alternate bare and synlimit on the same packet, ROUNDS rounds. */
 static void row_same_packet(const char *name, int prog_fd, const struct packet *p)
 {
 	double bare_ns[ROUNDS], sl_ns[ROUNDS];
-	__u32 repeat = quick ? 10000 : 2000000;
-	int i;
 
 	if (!wanted(name))
 		return;
-	for (i = 0; i < ROUNDS; i++) {
-		bare_ns[i] = run_ns(bare_drop_fd, p, repeat);
-		sl_ns[i] = run_ns(prog_fd, p, repeat);
-	}
+	alternate(bare_drop_fd, prog_fd, p, bare_ns, sl_ns);
 	report_rounds(name, bare_ns, sl_ns);
 }
 
@@ -189,17 +197,14 @@ static void row_new_sources(const char *name, int prog_fd, const struct packet *
 static void row_ab(const char *name, int prog_a, int prog_b, const struct packet *p)
 {
 	double a_ns[ROUNDS], b_ns[ROUNDS], diff[ROUNDS];
-	__u32 repeat = quick ? 10000 : 2000000;
 	struct stat3 a, b, d;
 	int i;
 
 	if (!wanted(name))
 		return;
-	for (i = 0; i < ROUNDS; i++) {
-		a_ns[i] = run_ns(prog_a, p, repeat);
-		b_ns[i] = run_ns(prog_b, p, repeat);
+	alternate(prog_a, prog_b, p, a_ns, b_ns);
+	for (i = 0; i < ROUNDS; i++)
 		diff[i] = b_ns[i] - a_ns[i];
-	}
 	a = summarize(a_ns, ROUNDS);
 	b = summarize(b_ns, ROUNDS);
 	d = summarize(diff, ROUNDS);

@@ -559,7 +559,7 @@ static const char *seq2(struct env *env, const char *a, const char *b, __u64 now
 	return seq;
 }
 
-/* The flood cache's set of an address (bpf/flood_cache.h). */
+/* The flood cache's set of an address, as the program computes it. */
 static __u32 flood_set(const char *src)
 {
 	union synlimit_addr a;
@@ -567,8 +567,7 @@ static __u32 flood_set(const char *src)
 	const char *why;
 
 	addr_parse(src, &a, &prefix, &why);
-	return (a.u32[0] ^ a.u32[1] ^ a.u32[2] ^ a.u32[3] ^ (__u32)TEST_SEED) * 0x9e3779b1U >>
-	       (32 - FLOOD_CACHE_BITS);
+	return flood_cache_set(&a, TEST_SEED);
 }
 
 /* Two blocked sources of one set of the flood cache both stay in it. */

@@ -10,9 +10,21 @@
  * no lock: inside the block window, or an ewma rate already at or over the
  * limit at the instant of its last update (an attempt at that instant adds
  * exactly 1 in strict mode and nothing in leaky mode, so it stays over).
- * It is counted in the shared state exactly as the full path counts it.
  * Anything else (a new tick, a rate under the limit, a reload, a removed
  * entry) goes the full way, which fills the cache again.
+ *
+ * Where the source is its own state key (per-host rules), the drop is
+ * counted in the CPU's own entry, not in the shared blocked entry, which
+ * stays read-only during the flood: CPUs dropping the same source do not
+ * pass its cache line between them. The full way folds every CPU's counts
+ * into the blocked entry before it moves its rate to a new instant (at
+ * that instant each attempt added exactly 1, so the sum is the same rate),
+ * and a CPU folds its own when it refills the entry for another source.
+ * Counts a CPU makes while another folds are folded at the next instant,
+ * as attempts that arrive late are (rate_step). The controller adds what
+ * is not folded yet when it shows a source (user/source_table.c). Other
+ * keys (a network per rule) are counted in the shared entry with atomic
+ * adds, exactly as the full way counts them.
  *
  * Bans are checked before the cache, so a ban still overrides. Only ewma
  * rules of periods of a second or more are cached: they read the coarse
@@ -55,6 +67,134 @@ static __always_inline enum synlimit_stat flood_over(__u8 flags, enum synlimit_s
 	return flags & RULE_F_DRY_RUN ? STAT_SYN_WOULD_DROP : drop;
 }
 
+/* Drops an episode counts in its shared entry before its CPUs count their
+ * own: the blocked table keeps the sources with more drops (blocked_victim),
+ * and a flooder blocked in the current tick must already count more than the
+ * spoofed sources blocked once each that would push it out. */
+#define FLOOD_SHARED_DROPS 64
+
+/* One drop by e, and with add an attempt added to the rate: in e's own
+ * counts where it has them, else in the shared blocked entry. */
+static __always_inline void flood_count(struct flood_entry *e, struct blocked_state *blk, int add,
+					__u64 now)
+{
+	e->hits++;
+	e->used_ns = now;
+	if (e->own_counts && *(volatile __u64 *)&blk->drops >= FLOOD_SHARED_DROPS) {
+		e->drops++;
+		if (add)
+			e->adds++;
+		return;
+	}
+	if (add)
+		__sync_fetch_and_add(&blk->state.value, Q16_ONE);
+	__sync_fetch_and_add(&blk->drops, 1);
+}
+
+/* A fold: the blocked entry whose counts are collected (bucket, way, tag),
+ * the set its source's entries are in, and what was collected. */
+struct flood_fold {
+	__u32 slot;
+	__u32 bucket;
+	__u32 way;
+	__u32 tag;
+	__u64 drops;
+	__u64 adds;
+};
+
+/* Does e count for f's blocked entry? Read as another CPU may be writing. */
+static __always_inline int flood_counts_for(const struct flood_entry *e, const struct flood_fold *f)
+{
+	return *(volatile const __u8 *)&e->own_counts &&
+	       *(volatile const __u32 *)&e->bucket == f->bucket &&
+	       *(volatile const __u16 *)&e->way == f->way && *(volatile const __u32 *)&e->tag == f->tag;
+}
+
+/*
+ * What e counted for f's entry that the entry does not have yet, into f:
+ * e->folded moves on to e's counts by compare-and-swap, so no two CPUs
+ * take the same drops. e's own CPU may be counting, or refilling e for
+ * another source; it stores the new source before counting for it, so
+ * counts read before e is seen to still count for f are f's; and it folds
+ * its own counts before it refills, which moves folded on, so a swap from
+ * a folded value read before the refill fails.
+ */
+static __always_inline void flood_take(struct flood_entry *e, struct flood_fold *f)
+{
+	__u64 folded, counts;
+	__u32 drops, adds;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!flood_counts_for(e, f))
+			return;
+		folded = *(volatile __u64 *)&e->folded;
+		drops = *(volatile __u32 *)&e->drops;
+		adds = *(volatile __u32 *)&e->adds;
+		asm volatile("" ::: "memory");
+		if (!flood_counts_for(e, f))
+			return;
+		counts = (__u64)adds << 32 | drops;
+		if (counts == folded)
+			return;
+		if (__sync_val_compare_and_swap(&e->folded, folded, counts) == folded) {
+			f->drops += (__u32)(drops - (__u32)folded);
+			f->adds += (__u32)(adds - (__u32)(folded >> 32));
+			return;
+		}
+	}
+}
+
+/* Each CPU's entries of f's set (bpf_loop), until there is no such CPU. */
+static long flood_take_cpu(__u32 cpu, void *ctx)
+{
+	struct flood_fold *f = ctx;
+	struct flood_entry *e;
+	__u32 slot;
+	int i;
+
+	for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
+		slot = f->slot + i;
+		e = bpf_map_lookup_percpu_elem(&flood_cache, &slot, cpu);
+		if (!e)
+			return 1;
+		flood_take(e, f);
+	}
+	return 0;
+}
+
+/* What f took, into its blocked entry in b, if that still holds it. */
+static __always_inline void flood_give(struct blocked_bucket *b, const struct flood_fold *f)
+{
+	struct blocked_state *blk = &b->state[f->way & (SOURCE_WAYS - 1)];
+
+	if (*(volatile __u32 *)&b->head.tag[f->way & (SOURCE_WAYS - 1)] != f->tag)
+		return;
+	if (f->adds)
+		__sync_fetch_and_add(&blk->state.value, f->adds * Q16_ONE);
+	if (f->drops)
+		__sync_fetch_and_add(&blk->drops, f->drops);
+}
+
+/* The CPUs a fold looks at, at most (it stops at the first past the last). */
+#define FLOOD_FOLD_CPUS 8192
+
+/* Every CPU's counts for ref's blocked entry (in b), into it. Only a
+ * per-host key's source counts in its own entries, all in one set. */
+static __always_inline void flood_fold(const struct source_ref *ref, struct blocked_bucket *b)
+{
+	struct flood_fold f = { .bucket = ref->blocked_bucket,
+				.way = ref->blocked_way & (SOURCE_WAYS - 1),
+				.tag = ref->tag };
+
+	if (ref->key.prefixlen != 128)
+		return;
+	f.slot = flood_set_of(&ref->key.addr);
+	bpf_loop(FLOOD_FOLD_CPUS, flood_take_cpu, &f, 0);
+	if (f.drops || f.adds)
+		flood_give(b, &f);
+}
+
 /* The outcome of a SYN from a source the cache knows to be over its limit,
  * counted in its state; 0: take the full way. */
 static __always_inline enum synlimit_stat flood_drop(const struct syn_source *syn)
@@ -85,9 +225,7 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	now = clock_now(1);
 	/* signed: another CPU may have stamped hold_ns just after our now */
 	if (e->block_ns && (__s64)(now - *(volatile __u64 *)&blk->hold_ns) < (__s64)e->block_ns) {
-		e->hits++;
-		e->used_ns = now;
-		__sync_fetch_and_add(&blk->drops, 1);
+		flood_count(e, blk, 0, now);
 		return flood_over(e->flags, STAT_SYN_DROP_BLOCK);
 	}
 	if (blk->state.shape != e->shape || *(volatile __u64 *)&blk->state.stamp_ns != now)
@@ -95,14 +233,28 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	seen = *(volatile __u64 *)&blk->state.value;
 	if (seen < e->limit_q16 || seen >= RATE_MAX_Q16 - Q16_ONE)
 		return 0;
-	e->hits++;
-	e->used_ns = now;
-	if (!(e->flags & RULE_F_LEAKY))
-		__sync_fetch_and_add(&blk->state.value, Q16_ONE);
-	__sync_fetch_and_add(&blk->drops, 1);
+	flood_count(e, blk, !(e->flags & RULE_F_LEAKY), now);
 	if (e->block_ns)
 		blk->hold_ns = now;
 	return flood_over(e->flags, STAT_SYN_DROP_LIMIT);
+}
+
+/* Before this CPU's entry e counts for ref's blocked entry: what it
+ * counted for another entry, into that one (where it is still held). */
+static __always_inline void flood_refold(struct flood_entry *e, const struct source_ref *ref)
+{
+	struct flood_fold f = { .bucket = e->bucket, .way = e->way, .tag = e->tag };
+	struct blocked_bucket *b;
+
+	if (!e->own_counts || (e->bucket == ref->blocked_bucket &&
+			       e->way == (ref->blocked_way & (SOURCE_WAYS - 1)) && e->tag == ref->tag))
+		return;
+	flood_take(e, &f);
+	if (!f.drops && !f.adds)
+		return;
+	b = bpf_map_lookup_elem(&blocked_sources, &f.bucket);
+	if (b)
+		flood_give(b, &f);
 }
 
 /* After the full way dropped a SYN whose source is in the blocked table
@@ -124,14 +276,16 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	    (flood_match(e1, syn) ||
 	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
 		e = e1;
+	flood_refold(e, ref);
 	e->src = syn->addr;
 	e->generation = rule->generation;
 	e->dport = syn->dport;
 	e->any_port = !syn->port_rules;
 	e->flags = rule->flags;
 	e->bucket = ref->blocked_bucket;
-	e->way = ref->blocked_way;
+	e->way = ref->blocked_way & (SOURCE_WAYS - 1);
 	e->tag = ref->tag;
+	e->own_counts = rule->per_prefix == 128;
 	e->shape = rule->shape;
 	e->limit_q16 = rule->limit_q16;
 	e->block_ns = rule->block_ns;

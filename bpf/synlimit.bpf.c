@@ -398,6 +398,9 @@ static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *s
 		return blocked_drop(rule, blk, 0, now);
 	if (fast == FAST_EXACT)
 		now = clock_now(0);
+	/* the drops CPUs counted in their flood caches, before the rate moves on */
+	if (fast != FAST_PASS)
+		flood_fold(ref, b);
 
 	lock = stripe_for(ref->blocked_bucket);
 	if (!lock)

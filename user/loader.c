@@ -40,6 +40,7 @@ static const char *const pinned_maps[] = {
 	"iface_stats",
 	"port_tables",
 	"bans",
+	"flood_cache",
 	SYNCOOKIE_PINNED_MAPS,
 };
 #define PROG_PIN "prog"
@@ -95,6 +96,7 @@ void loader_close(struct loaded *l)
 	close_fd(&l->port_tables_fd);
 	close_fd(&l->bans_fd);
 	close_fd(&l->iface_stats_fd);
+	close_fd(&l->flood_cache_fd);
 	pin_dir_close(&l->dir);
 }
 
@@ -234,6 +236,8 @@ static int *kept_fd(struct loaded *out, const char *name)
 		return &out->bans_fd;
 	if (!strcmp(name, "iface_stats"))
 		return &out->iface_stats_fd;
+	if (!strcmp(name, "flood_cache"))
+		return &out->flood_cache_fd;
 	return NULL;
 }
 
@@ -276,7 +280,7 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
 	out->blocked_fd = out->events_fd = out->config_fd = out->iface_stats_fd = -1;
-	out->port_tables_fd = out->bans_fd = -1;
+	out->port_tables_fd = out->bans_fd = out->flood_cache_fd = -1;
 	out->dir.fd = out->dir.parent_fd = -1;
 
 	err = pin_dir_open(pin_dir, flags & LOADER_EXCLUSIVE ? LOCK_EX : LOCK_SH, &out->dir);

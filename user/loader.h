@@ -32,6 +32,7 @@ struct loaded {
 	int port_tables_fd;
 	int bans_fd;
 	int iface_stats_fd;
+	int flood_cache_fd;
 };
 
 struct load_options {

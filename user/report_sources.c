@@ -383,10 +383,10 @@ static void find_state(const struct loaded *l, const struct synlimit_config *con
 	s->v.addr = s->key.addr;
 	s->v.prefixlen = s->key.prefixlen;
 	if (!source_table_find(l->blocked_fd, source_table_buckets(l->blocked_fd), seed, &s->key,
-			       &blk, sizeof(blk), 1))
+			       &blk, sizeof(blk), 1, l->flood_cache_fd))
 		s->found = s->v.in_blocked = 1;
 	else if (!source_table_find(l->sources_fd, source_table_buckets(l->sources_fd), seed,
-				    &s->key, &blk.state, sizeof(blk.state), 0))
+				    &s->key, &blk.state, sizeof(blk.state), 0, -1))
 		s->found = 1;
 	if (s->found)
 		source_view_compute(&s->v, &blk, now);

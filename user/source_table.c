@@ -98,8 +98,34 @@ size_t bucket_entries(const void *bucket, int blocked, struct source_key *keys, 
 	return n;
 }
 
+void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
+			int way, struct blocked_state *blk)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, i;
+	__u32 tag = source_hash_tag(source_key_hash(key, seed)), slot;
+	struct flood_entry *e;
+
+	if (cache_fd < 0 || key->prefixlen != 128 || ncpu <= 0)
+		return;
+	e = calloc((size_t)ncpu, sizeof(*e));
+	slot = flood_cache_set(&key->addr, seed) * FLOOD_CACHE_WAYS;
+	for (i = 0; e && i < FLOOD_CACHE_WAYS; i++, slot++) {
+		if (bpf_map_lookup_elem(cache_fd, &slot, e))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			if (e[c].own_counts && e[c].bucket == bucket && e[c].way == way &&
+			    e[c].tag == tag) {
+				blk->drops += (__u32)(e[c].drops - (__u32)e[c].folded);
+				blk->state.value += (__u64)(__u32)(e[c].adds -
+								   (__u32)(e[c].folded >> 32))
+						    << 16;
+			}
+	}
+	free(e);
+}
+
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,
-		      void *state_out, size_t state_size, int blocked)
+		      void *state_out, size_t state_size, int blocked, int cache_fd)
 {
 	union {
 		struct source_bucket sources;
@@ -116,15 +142,24 @@ int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source
 	way = bucket_way(&bucket.sources.head, source_hash_tag(h), key);
 	if (way < 0)
 		return -ENOENT;
+	if (blocked) {
+		struct blocked_state blk;
+
+		memcpy(&blk, bucket_state(&bucket, blocked, way), sizeof(blk));
+		flood_unfolded_add(cache_fd, seed, key, index, way, &blk);
+		memcpy(state_out, &blk, state_size < sizeof(blk) ? state_size : sizeof(blk));
+		return 0;
+	}
 	if (state_size > state_size_of(blocked))
 		state_size = state_size_of(blocked);
 	memcpy(state_out, bucket_state(&bucket, blocked, way), state_size);
 	return 0;
 }
 
-/* Every bucket of the table at map_fd to visit(bucket, blocked, ctx), by
- * batches; stops at the first error visit returns. */
-static int table_walk(int map_fd, int blocked, int (*visit)(const void *, int, void *), void *ctx)
+/* Every bucket of the table at map_fd to visit(bucket, its index, blocked,
+ * ctx), by batches; stops at the first error visit returns. */
+static int table_walk(int map_fd, int blocked,
+		      int (*visit)(const void *, __u32, int, void *), void *ctx)
 {
 	struct bpf_map_info info = {};
 	size_t size = bucket_size(blocked);
@@ -155,7 +190,7 @@ static int table_walk(int map_fd, int blocked, int (*visit)(const void *, int, v
 		}
 		first = 0;
 		for (i = 0; i < count && !err; i++)
-			err = visit(buckets + i * size, blocked, ctx);
+			err = visit(buckets + i * size, indexes[i], blocked, ctx);
 	}
 	free(buckets);
 	return err;
@@ -164,13 +199,17 @@ static int table_walk(int map_fd, int blocked, int (*visit)(const void *, int, v
 struct dump_walk {
 	struct source_dump *out;
 	size_t cap; /* entries out has room for */
+	int cache_fd;
+	__u64 seed;
 };
 
-static int dump_bucket(const void *bucket, int blocked, void *ctx)
+static int dump_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 {
+	const struct bucket_head *head = bucket;
 	struct dump_walk *d = ctx;
 	struct source_dump *out = d->out;
-	size_t state_size = state_size_of(blocked);
+	size_t state_size = state_size_of(blocked), n;
+	int w;
 
 	if (out->count + SOURCE_WAYS > d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 4096;
@@ -186,14 +225,22 @@ static int dump_bucket(const void *bucket, int blocked, void *ctx)
 		out->states = states;
 		d->cap = cap;
 	}
-	out->count += bucket_entries(bucket, blocked, out->keys + out->count,
-				     (char *)out->states + out->count * state_size);
+	n = bucket_entries(bucket, blocked, out->keys + out->count,
+			   (char *)out->states + out->count * state_size);
+	/* bucket_entries keeps the order of the ways */
+	for (w = 0; blocked && w < SOURCE_WAYS; w++)
+		if (head->tag[w])
+			flood_unfolded_add(d->cache_fd, d->seed, &out->keys[out->count],
+					   index, w,
+					   (struct blocked_state *)out->states + out->count++);
+	if (!blocked)
+		out->count += n;
 	return 0;
 }
 
-int source_table_dump(int map_fd, int blocked, struct source_dump *out)
+int source_table_dump(int map_fd, int blocked, int cache_fd, __u64 seed, struct source_dump *out)
 {
-	struct dump_walk d = { .out = out };
+	struct dump_walk d = { .out = out, .cache_fd = cache_fd, .seed = seed };
 
 	memset(out, 0, sizeof(*out));
 	return table_walk(map_fd, blocked, dump_bucket, &d);
@@ -206,12 +253,13 @@ void source_dump_free(struct source_dump *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int count_bucket(const void *bucket, int blocked, void *ctx)
+static int count_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 {
 	const struct bucket_head *head = bucket;
 	long *n = ctx;
 	int w;
 
+	(void)index;
 	(void)blocked;
 	for (w = 0; w < SOURCE_WAYS; w++)
 		*n += !!head->tag[w];

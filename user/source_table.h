@@ -38,11 +38,18 @@ __u64 source_table_capacity(int map_fd);
 /*
  * The state of key in the table at map_fd (of `buckets` buckets, hashed
  * with seed): the first state_size bytes of its struct source_state, or
- * with blocked of its struct blocked_state, copied to state_out.
- * 0, -ENOENT when the table holds no such key, or -errno.
+ * with blocked of its struct blocked_state, copied to state_out; a blocked
+ * state with the drops the flood cache at cache_fd (-1: none) has not
+ * folded into it yet. 0, -ENOENT when the table holds no such key, or -errno.
  */
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,
-		      void *state_out, size_t state_size, int blocked);
+		      void *state_out, size_t state_size, int blocked, int cache_fd);
+
+/* The drops (and their adds to the rate) the CPUs' flood cache entries at
+ * cache_fd (-1: none) counted for key's blocked entry, in bucket and way,
+ * that it has not taken yet (bpf/flood_cache.h), added to *blk. */
+void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
+			int way, struct blocked_state *blk);
 
 /* Every entry of a table: count keys and as many states, each a struct
  * source_state, or a struct blocked_state for the blocked table. */
@@ -53,11 +60,13 @@ struct source_dump {
 };
 
 /*
- * Every entry of the table at map_fd (blocked: the blocked table), read
- * by batches of buckets. A table churning under a flood may show an entry
- * twice or miss one. 0 or -errno; free with source_dump_free() either way.
+ * Every entry of the table at map_fd (blocked: the blocked table, with
+ * what the flood cache at cache_fd has not folded in, as source_table_find
+ * adds it), read by batches of buckets. A table churning under a flood may
+ * show an entry twice or miss one. 0 or -errno; free with
+ * source_dump_free() either way.
  */
-int source_table_dump(int map_fd, int blocked, struct source_dump *out);
+int source_table_dump(int map_fd, int blocked, int cache_fd, __u64 seed, struct source_dump *out);
 void source_dump_free(struct source_dump *d);
 
 /* Entries in a table now, or -errno. */

@@ -53,14 +53,18 @@ int source_views_load(const struct loaded *l, int with_sources, __u64 now, struc
 	struct source_view *views;
 	size_t i, k = 0;
 	int table = limit_table_live(l->tables_fd), err;
+	struct synlimit_config config;
 
 	*out = NULL;
 	*n = 0;
-	err = port_rules_load(l->tables_fd, l->port_tables_fd, &pr);
+	err = config_read(l, &config);
 	if (!err)
-		err = source_table_dump(l->blocked_fd, 1, &blocked);
+		err = port_rules_load(l->tables_fd, l->port_tables_fd, &pr);
+	if (!err)
+		err = source_table_dump(l->blocked_fd, 1, l->flood_cache_fd, config.table_seed,
+					&blocked);
 	if (!err && with_sources)
-		err = source_table_dump(l->sources_fd, 0, &sources);
+		err = source_table_dump(l->sources_fd, 0, -1, 0, &sources);
 	views = err ? NULL : calloc(blocked.count + sources.count + 1, sizeof(*views));
 	if (!views) {
 		err = err ? err : -ENOMEM;

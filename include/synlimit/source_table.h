@@ -115,13 +115,24 @@ struct flood_entry {
 	__u8 any_port; /* no port rule can apply to src: dport is not compared */
 	__u8 flags;    /* the rule's RULE_F_* */
 	__u32 bucket;  /* where in the blocked table */
-	__u32 way;
+	__u16 way;
+	__u8 own_counts; /* src is its state key: drops counted here, folded in later */
+	__u8 pad;
 	__u32 tag;
 	__u32 shape; /* the rule's */
 	__u64 limit_q16;
 	__u64 block_ns;
-	__u64 hits;    /* SYNs this entry decided (tests read it) */
+	__u32 hits; /* SYNs this entry decided since it was filled (tests read it) */
+	/* With own_counts: the drops this CPU counted here, and of them the
+	 * attempts added to the rate, ever (mod 2^32; only this CPU writes
+	 * them); and how many of each its blocked entry has taken, adds << 32
+	 * | drops, moved on by compare-and-swap by whichever CPU folds them in. */
+	__u32 drops;
+	__u32 adds;
+	__u32 pad2;
+	__u64 folded;
 	__u64 used_ns; /* last filled or used: the older of a set gives way */
 };
+_Static_assert(sizeof(struct flood_entry) == 88, "a flood cache entry");
 
 #endif /* SYNLIMIT_SOURCE_TABLE_H */

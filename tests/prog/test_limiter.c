@@ -73,7 +73,8 @@ static int find_state(struct synlimit_bpf *skel, const struct source_key *key, v
 
 	return source_table_find(
 	    bpf_map__fd(map), bpf_map__max_entries(map), TEST_SEED, key, out,
-	    blocked ? sizeof(struct blocked_state) : sizeof(struct source_state), blocked);
+	    blocked ? sizeof(struct blocked_state) : sizeof(struct source_state), blocked,
+	    bpf_map__fd(skel->maps.flood_cache));
 }
 
 /* A rule line: "KEY SPEC" is too much parser for here; tests build specs. */
@@ -488,6 +489,20 @@ static int state_of(struct env *env, const char *src, struct blocked_state *out)
 	return find_state(env->skel, &key, &out->state, 0) ? -1 : 0;
 }
 
+/* src's blocked entry as the blocked table holds it, without the drops
+ * the flood cache has not folded into it yet. 0 or -ENOENT. */
+static int raw_blocked_of(struct env *env, const char *src, struct blocked_state *out)
+{
+	struct bpf_map *map = env->skel->maps.blocked_sources;
+	struct source_key key = { .prefixlen = 128 };
+	unsigned int prefix;
+	const char *err;
+
+	addr_parse(src, &key.addr, &prefix, &err);
+	return source_table_find(bpf_map__fd(map), bpf_map__max_entries(map), TEST_SEED, &key, out,
+				 sizeof(*out), 1, -1);
+}
+
 /* ---- the flood cache: drops decided with no rule lookup ---- */
 
 /* SYNs the flood cache decided for src, over every CPU's entries. */
@@ -589,6 +604,59 @@ static void test_flood_cache_set(struct env *env, __u64 t)
 	CHECK_EQ_U64("flood cache: the second kept its entry (hits)", 2, cache_hits(env, b));
 }
 
+/*
+ * A per-host source's drops beyond the first FLOOD_SHARED_DROPS (64) of an
+ * episode are counted in the CPU's own cache entry; the full way folds them
+ * into the blocked entry before the rate moves to the next instant.
+ */
+static void test_flood_own_counts(struct env *env, __u64 t)
+{
+	static const struct test_rule rules[] = { { "198.18.45.0/24", LIMIT(2, 1000) } };
+	const char *src = "198.18.45.1";
+	struct blocked_state raw, seen;
+	struct limit_spec spec = rules[0].spec;
+	struct source_state host = { 0 };
+	struct rule compiled;
+	const char *why;
+	int i, drops = 0;
+
+	if (!check(env_load(env, rules, 1) == 0, "own counts: load 2/1s per host"))
+		return;
+	for (i = 0; i < 200; i++)
+		drops += syn_at(env, src, t) == XDP_DROP;
+	CHECK_EQ_U64("own counts: 200 SYNs at one instant, all but the first dropped", 199, drops);
+	if (!check(raw_blocked_of(env, src, &raw) == 0 && state_of(env, src, &seen) == 1,
+		   "own counts: the source is blocked"))
+		return;
+	/* the first drop and 63 by the cache in the shared entry: 64 drops,
+	 * a rate of 2 + 63; the other 135 in this CPU's entry */
+	CHECK_EQ_U64("own counts: the blocked entry itself holds the first 64 drops", 64,
+		     raw.drops);
+	CHECK_EQ_U64("own counts: ...and their attempts (rate 65.0)", 65ULL << 16, raw.state.value);
+	CHECK_EQ_U64("own counts: shown with the cache's, every drop (199)", 199, seen.drops);
+	CHECK_EQ_U64("own counts: shown with the cache's, every attempt (rate 200.0)", 200ULL << 16,
+		     seen.state.value);
+
+	/* the next tick: the full way folds, then steps the rate from 200 */
+	CHECK_STR("own counts: at the next tick, dropped", "D",
+		  burst(env, src, t + 4 * NSEC_PER_MSEC, 1));
+	spec.per_prefix = 128;
+	if (!check(rule_compile(&spec, &compiled, &why) == 0, "own counts: the rule compiles"))
+		return;
+	host.shape = compiled.shape;
+	host.stamp_ns = t;
+	host.value = 200ULL << 16;
+	rate_step(&host, &compiled, t + 4 * NSEC_PER_MSEC);
+	if (!check(raw_blocked_of(env, src, &raw) == 0, "own counts: still blocked"))
+		return;
+	CHECK_EQ_U64("own counts: folded, the blocked entry holds all 200 drops itself", 200,
+		     raw.drops);
+	CHECK_EQ_U64("own counts: ...and the rate of 200 attempts, stepped 4 ms on (host rate_step)",
+		     host.value, raw.state.value);
+	state_of(env, src, &seen);
+	CHECK_EQ_U64("own counts: nothing left to fold", raw.drops, seen.drops);
+}
+
 static void test_flood_cache(struct env *env)
 {
 	static const struct test_rule rules[] = {
@@ -666,6 +734,7 @@ static void test_flood_cache(struct env *env)
 	CHECK_EQ_U64("flood cache: one hit after the refill", 1, cache_hits(env, "198.18.40.1"));
 
 	test_flood_cache_set(env, t);
+	test_flood_own_counts(env, t);
 
 	/* 20 s later every block here has ended: the first SYN of each passes
 	 * and empties its entry of the blocked table */
@@ -921,6 +990,73 @@ static int hammer_two(struct env *env, const char *src, int batches, __u32 repea
 	return h[0].err ? h[0].err : h[1].err;
 }
 
+/*
+ * A blocked source flooded from both CPUs while one moves the clock every
+ * 100 SYNs: each CPU counts drops in its own flood cache entry, and the
+ * full way folds both CPUs' counts in at every new instant while the other
+ * CPU goes on counting. No drop or attempt may be lost or taken twice.
+ */
+static void test_two_cpus_blocked(struct env *env)
+{
+	/* a day's period: over the test's 1 ms of clock, decay is below 1e-8 */
+	static const struct test_rule rules[] = {
+		{ "198.18.204.0/24", LIMIT(1000, 86400000) },
+		{ "198.18.205.0/24", LIMIT(1000, 86400000, .leaky = 1) }
+	};
+	static const char *const mode[] = { "strict", "leaky" };
+	static const char *const src[] = { "198.18.204.1", "198.18.205.1" };
+	struct blocked_state seen, raw, after;
+	__u64 passed, dropped, rate;
+	int m, err;
+
+	env_load(env, rules, 2);
+	for (m = 0; m < 2; m++) {
+		set_clock(env, T0);
+		mark(env);
+		err = hammer_two(env, src[m], 1000, 100, 1000);
+		passed = delta(env, STAT_SYN_PASSED);
+		dropped = delta(env, STAT_SYN_DROP_LIMIT);
+		CHECK_EQ_U64("two CPUs, blocked, clock moving: no attempt lost its state", 0,
+			     delta(env, STAT_SYN_NO_STATE));
+		if (!check(!err && state_of(env, src[m], &seen) == 1 &&
+			       passed + dropped == 200000 && passed >= 999 && passed <= 1000,
+			   "two CPUs %s, blocked, clock moving every 100 SYNs: 999 or 1000 of "
+			   "200000 passed, the rest dropped (got %llu and %llu)",
+			   mode[m], (unsigned long long)passed, (unsigned long long)dropped))
+			continue;
+
+		rate = (seen.state.value + (1 << 15)) >> 16;
+		if (m == 0) {
+			/* one episode; the drops made on the sources table's copy
+			 * while the first drop's insert was in flight are not its */
+			check(seen.drops <= dropped && seen.drops + 16 >= dropped,
+			      "two CPUs strict, blocked, clock moving: the episode counts every "
+			      "drop made on it (%llu of %llu, at most 16 made before it)",
+			      (unsigned long long)seen.drops, (unsigned long long)dropped);
+			check(rate <= 200000 && rate + 16 >= 200000,
+			      "two CPUs strict, blocked, clock moving: the rate counts every "
+			      "attempt (%llu of 200000, at most 16 short)",
+			      (unsigned long long)rate);
+		} else {
+			/* leaky sits at the limit: an attempt at a later instant may
+			 * pass and start the next episode, so only the rate is exact */
+			CHECK_EQ_U64("two CPUs leaky, blocked, clock moving: the rate counts the "
+				     "passed attempts only",
+				     passed, rate);
+		}
+		/* the next instant folds what the CPUs still had */
+		syn_at(env, src[m], T0 + 10 * NSEC_PER_MSEC);
+		if (raw_blocked_of(env, src[m], &raw) == 0 && state_of(env, src[m], &after) == 1)
+			check(raw.drops == after.drops && raw.drops == seen.drops + 1,
+			      "two CPUs %s, blocked: one SYN later the blocked entry holds every "
+			      "drop itself (%llu; shown %llu; %llu + 1 expected)",
+			      mode[m], (unsigned long long)raw.drops,
+			      (unsigned long long)after.drops, (unsigned long long)seen.drops);
+		else
+			check(0, "two CPUs %s, blocked: still blocked one SYN later", mode[m]);
+	}
+}
+
 static void test_two_cpus(struct env *env)
 {
 	static const struct test_rule strict[] = { { "198.18.200.0/24", LIMIT(1000, 1000) },
@@ -994,6 +1130,7 @@ static void test_two_cpus(struct env *env)
 		      "attempts (got %.3f, %llu passed)",
 		      mode[m], (double)blk.state.value / 65536, (unsigned long long)passed);
 	}
+	test_two_cpus_blocked(env);
 }
 
 /* The BPF object carries no floating point (BTF would show a FLOAT type). */

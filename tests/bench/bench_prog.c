@@ -5,15 +5,22 @@
  * alternating the two, R rounds; the kernel's accounting of map memory;
  * and two CPUs against one CPU. Prints markdown rows for the report.
  *
- * Usage: bench_prog [--quick | --parts | --only TEXT]
- *   --quick  a few thousand packets a figure (make test's smoke run)
- *   --parts  only the pieces (bench_parts.bpf.c)
- *   --only   only the rows whose name contains TEXT (while working on one)
+ * Usage: bench_prog [--quick] [--parts | --targets | --only TEXT]
+ *   --quick    a few thousand packets a figure (make test's smoke run)
+ *   --parts    only the pieces (bench_parts.bpf.c)
+ *   --targets  only the four rows the per-packet targets are read from, set
+ *              up as in the full run, then a line "target<TAB>TARGET<TAB>
+ *              OVERHEAD_NS<TAB>BOUND_NS" each: make bench runs this several
+ *              times across its run (tests/bench/targets.sh), so that one
+ *              slow stretch of a shared machine does not decide a target
+ *   --only     only the rows whose name contains TEXT (while working on one)
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -30,7 +37,7 @@
 
 #define ROUNDS 5
 
-static int quick, parts_only;
+static int quick, parts_only, targets_only;
 static const char *only; /* --only: rows whose name has this */
 
 /* Is a row to be measured in this run? */
@@ -39,12 +46,30 @@ static int wanted(const char *name)
 	return !only || strstr(name, only);
 }
 static int bare_drop_fd;
-static double last_overhead; /* of the last row, for the targets */
 
 struct packet {
 	__u8 data[128];
 	__u32 len;
 };
+
+/* The measured packets; the sources are in 198.18.0.0/16 and 2001:db8::/32. */
+static struct packet ack4, udp4, syn4, syn6, syn4_blocked, syn6_blocked, syn4_b2, flood6;
+
+/* The per-packet targets, each read from the overhead of one row. */
+enum target { TARGET_NON_SYN, TARGET_BLOCKED, TARGET_KNOWN, TARGET_NEW_SOURCES, TARGETS };
+
+static const struct {
+	const char *text;
+	double bound_ns;
+} targets[TARGETS] = {
+	[TARGET_NON_SYN] = { "<= 10 ns over bare for non-SYN traffic", 10 },
+	[TARGET_BLOCKED] = { "<= 40 ns for a SYN from a blocked source", 40 },
+	[TARGET_KNOWN] = { "<= 60 ns for a SYN from a known source under its limit", 60 },
+	[TARGET_NEW_SOURCES] = { "<= 150 ns for a new source, full table "
+				 "(new sources back to back)",
+				 150 },
+};
+static double target_ns[TARGETS];
 
 static void make_packet(struct packet *p, enum pkt_l3 l3, const char *src, __u8 proto, __u8 flags)
 {
@@ -86,8 +111,9 @@ static struct stat3 summarize(double *v, int n)
 	return s;
 }
 
-/* A row from ROUNDS rounds of bare XDP_DROP and synlimit taken in turn. */
-static void report_rounds(const char *name, double *bare_ns, double *sl_ns)
+/* A row from ROUNDS rounds of bare XDP_DROP and synlimit taken in turn;
+ * returns the median overhead. */
+static double report_rounds(const char *name, double *bare_ns, double *sl_ns)
 {
 	double over[ROUNDS], ratio[ROUNDS];
 	struct stat3 o, r, b, s;
@@ -104,7 +130,7 @@ static void report_rounds(const char *name, double *bare_ns, double *sl_ns)
 	printf("| %s | %.1f | %.1f | **%.1f** (%.1f .. %.1f) | %.2f (%.2f .. %.2f) |\n", name,
 	       b.median, s.median, o.median, o.min, o.max, r.median, r.min, r.max);
 	fflush(stdout);
-	last_overhead = o.median;
+	return o.median;
 }
 
 /* Programs a and b in turn on the same packet, ROUNDS rounds of a long run
@@ -120,15 +146,16 @@ static void alternate(int prog_a, int prog_b, const struct packet *p, double *a_
 	}
 }
 
-/* Alternate bare and synlimit on the same packet, ROUNDS rounds. */
-static void row_same_packet(const char *name, int prog_fd, const struct packet *p)
+/* Alternate bare and synlimit on the same packet, ROUNDS rounds; the
+ * median overhead, NAN for a row not wanted. */
+static double row_same_packet(const char *name, int prog_fd, const struct packet *p)
 {
 	double bare_ns[ROUNDS], sl_ns[ROUNDS];
 
 	if (!wanted(name))
-		return;
+		return NAN;
 	alternate(bare_drop_fd, prog_fd, p, bare_ns, sl_ns);
-	report_rounds(name, bare_ns, sl_ns);
+	return report_rounds(name, bare_ns, sl_ns);
 }
 
 /*
@@ -136,10 +163,10 @@ static void row_same_packet(const char *name, int prog_fd, const struct packet *
  * each run of p (an untagged IPv6 frame) a source never seen, or the next of
  * 1024, and tail-calls bare XDP_DROP or synlimit in turn, ROUNDS rounds of
  * `repeat` runs: the sources back to back, with the code hot, as the XDP
- * program meets them.
+ * program meets them. Returns the median overhead, NAN for a row not wanted.
  */
-static void row_flood(const char *name, int prog_fd, struct bpf_object *parts, const char *gen_name,
-		      const struct packet *p)
+static double row_flood(const char *name, int prog_fd, struct bpf_object *parts,
+			const char *gen_name, const struct packet *p)
 {
 	int gen = bpf_program__fd(bpf_object__find_program_by_name(parts, gen_name));
 	int next = bpf_object__find_map_fd_by_name(parts, "part_flood_next");
@@ -148,7 +175,7 @@ static void row_flood(const char *name, int prog_fd, struct bpf_object *parts, c
 	int i;
 
 	if (!wanted(name))
-		return;
+		return NAN;
 	for (i = 0; i < ROUNDS; i++) {
 		bpf_map_update_elem(next, &zero, &bare_drop_fd, BPF_ANY);
 		bare_ns[i] = run_ns(gen, p, repeat);
@@ -156,7 +183,7 @@ static void row_flood(const char *name, int prog_fd, struct bpf_object *parts, c
 		sl_ns[i] = run_ns(gen, p, repeat);
 	}
 	bpf_map_delete_elem(next, &zero);
-	report_rounds(name, bare_ns, sl_ns);
+	return report_rounds(name, bare_ns, sl_ns);
 }
 
 /* New sources: every packet distinct, one run each, synlimit and bare in
@@ -187,7 +214,6 @@ static void row_new_sources(const char *name, int prog_fd, const struct packet *
 	printf("| %s | %.1f | %.1f | **%.1f** (%.1f .. %.1f) | %.2f |\n", name, b.median, s.median,
 	       o.median, o.min, o.max, s.median / (b.median > 0 ? b.median : 1));
 	fflush(stdout);
-	last_overhead = o.median;
 	free(bare);
 	free(sl);
 }
@@ -221,6 +247,7 @@ static struct synlimit_bpf *load(__u32 max_sources)
 		return NULL;
 	source_tables_setup(skel, max_sources, 0, 0x5eed5eed5eedULL);
 	if (synlimit_bpf__load(skel)) {
+		fprintf(stderr, "bench_prog: cannot load synlimit (%u sources)\n", max_sources);
 		synlimit_bpf__destroy(skel);
 		return NULL;
 	}
@@ -320,6 +347,103 @@ static int load_port_rules(struct synlimit_bpf *skel, __u16 port)
 	return limit_table_install(bpf_map__fd(skel->maps.limit_tables),
 				   bpf_map__fd(skel->maps.port_tables), e, 2)
 		   ?: generation_set(skel, generation);
+}
+
+/* ---- the rows the per-packet targets are read from ----
+ * The full run and --targets both measure them with these, so that every
+ * pass of a target measures the same thing. */
+
+/* 10 rules whose limits no row reaches: a source stays under its limit. */
+static int load_rules_under_limit(struct synlimit_bpf *skel)
+{
+	return load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, 10, 0, NULL);
+}
+
+/* 10 rules of 1 SYN a day (1/1d): a source is blocked at once. */
+static int load_rules_blocking(struct synlimit_bpf *skel)
+{
+	return load_rules(skel, 1000, 86400 * NSEC_PER_SEC, 10, 0, NULL);
+}
+
+/* The non-SYN target's row, under load_rules_under_limit(). */
+static void row_non_syn(int prog_fd)
+{
+	target_ns[TARGET_NON_SYN] =
+	    row_same_packet("IPv4 TCP ACK (not a connection attempt)", prog_fd, &ack4);
+}
+
+/* A known source under n_rules rules that it never reaches, loaded here:
+ * the overhead (the target is read at 10 rules, where the full run starts). */
+static double row_known_source(struct synlimit_bpf *skel, int n_rules)
+{
+	char name[128];
+
+	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, n_rules, 0, NULL);
+	snprintf(name, sizeof(name), "IPv4 SYN, known source under its limit, %d rules", n_rules);
+	return row_same_packet(name, bpf_program__fd(skel->progs.synlimit_xdp), &syn4);
+}
+
+/* The blocked-source target's row; loads load_rules_blocking(), which the
+ * rows after it keep. */
+static void row_blocked_source(struct synlimit_bpf *skel)
+{
+	load_rules_blocking(skel);
+	target_ns[TARGET_BLOCKED] = row_same_packet(
+	    "IPv4 SYN, blocked source", bpf_program__fd(skel->progs.synlimit_xdp), &syn4_blocked);
+}
+
+/* A table of 65536 entries under load_rules_under_limit(), filled past full
+ * (not in --quick) so that every new source evicts one. */
+static struct synlimit_bpf *load_full_table(void)
+{
+	struct synlimit_bpf *skel = load(65536);
+	char src[64];
+	int i;
+
+	if (!skel)
+		return NULL;
+	load_rules_under_limit(skel);
+	for (i = 0; i < 70000 && !quick; i++) {
+		struct packet p;
+
+		snprintf(src, sizeof(src), "2001:db8:2::%x:%x", i >> 16, i & 0xffff);
+		make_packet(&p, PKT_IPV6, src, 0, 0);
+		run_ns(bpf_program__fd(skel->progs.synlimit_xdp), &p, 1);
+	}
+	return skel;
+}
+
+/* The new-source target's row, on a table from load_full_table(). */
+static void row_new_sources_full_table(int prog_fd, struct bpf_object *flood)
+{
+	target_ns[TARGET_NEW_SOURCES] =
+	    row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table full and "
+		      "evicting (65536 entries)",
+		      prog_fd, flood, "part_flood", &flood6);
+}
+
+/* --targets: the four rows, in the full run's order and setup. */
+static int targets_pass(struct bpf_object *flood)
+{
+	struct synlimit_bpf *skel = load(262144);
+	int i;
+
+	if (!skel)
+		return -1;
+	load_rules_under_limit(skel);
+	row_non_syn(bpf_program__fd(skel->progs.synlimit_xdp));
+	target_ns[TARGET_KNOWN] = row_known_source(skel, 10);
+	row_blocked_source(skel);
+	synlimit_bpf__destroy(skel);
+	skel = load_full_table();
+	if (!skel)
+		return -1;
+	row_new_sources_full_table(bpf_program__fd(skel->progs.synlimit_xdp), flood);
+	synlimit_bpf__destroy(skel);
+	for (i = 0; i < TARGETS; i++)
+		printf("target\t%s\t%.1f\t%.0f\n", targets[i].text, target_ns[i],
+		       targets[i].bound_ns);
+	return 0;
 }
 
 static long memlock_of(int fd)
@@ -447,7 +571,7 @@ static void coarse_clock_resolution(struct bpf_object *parts, const struct packe
 	       s.median, s.min, s.max, n, l.median, l.max, over_tick, m);
 }
 
-static int parts_rows(const struct packet *syn4)
+static int parts_rows(void)
 {
 	struct bpf_object *parts = bpf_object__open_file("build/bench_parts.bpf.o", NULL);
 	struct limit_spec spec = { .action = RULE_LIMIT,
@@ -492,29 +616,30 @@ static int parts_rows(const struct packet *syn4)
 			    BPF_ANY);
 	bpf_map_update_elem(bpf_object__find_map_fd_by_name(parts, "part_state"), &zero, &state,
 			    BPF_ANY);
-	row_same_packet("bpf_ktime_get_ns()", part_fd(parts, "part_clock"), syn4);
-	row_same_packet("bpf_ktime_get_coarse_ns()", part_fd(parts, "part_clock_coarse"), syn4);
+	row_same_packet("bpf_ktime_get_ns()", part_fd(parts, "part_clock"), &syn4);
+	row_same_packet("bpf_ktime_get_coarse_ns()", part_fd(parts, "part_clock_coarse"), &syn4);
 	row_same_packet("state table lookup (hash, bucket of 4 in an array, hit)",
-			part_fd(parts, "part_lookup"), syn4);
+			part_fd(parts, "part_lookup"), &syn4);
 	row_same_packet("the same lookup in an LRU hash, for comparison",
-			part_fd(parts, "part_lookup_lru"), syn4);
+			part_fd(parts, "part_lookup_lru"), &syn4);
 	row_same_packet("bans trie lookup, no bans (every SYN's ban check)",
-			part_fd(parts, "part_ban_lookup"), syn4);
-	row_same_packet("bpf_spin_lock + unlock (uncontended)", part_fd(parts, "part_lock"), syn4);
+			part_fd(parts, "part_ban_lookup"), &syn4);
+	row_same_packet("bpf_spin_lock + unlock (uncontended)", part_fd(parts, "part_lock"), &syn4);
 	row_same_packet("atomic add to the rate (an attempt at the state's instant)",
-			part_fd(parts, "part_atomic"), syn4);
-	row_same_packet("one EWMA step (rate.h, interval 1 us)", part_fd(parts, "part_ewma"), syn4);
+			part_fd(parts, "part_atomic"), &syn4);
+	row_same_packet("one EWMA step (rate.h, interval 1 us)", part_fd(parts, "part_ewma"),
+			&syn4);
 	/* fill the tables first, so that every insert evicts */
-	run_ns(part_fd(parts, "part_insert"), syn4, SYNLIMIT_DEFAULT_SOURCES + 10000);
+	run_ns(part_fd(parts, "part_insert"), &syn4, SYNLIMIT_DEFAULT_SOURCES + 10000);
 	row_same_packet("insert of a new source (262144 entries, full and evicting)",
-			part_fd(parts, "part_insert"), syn4);
-	run_ns(part_fd(parts, "part_insert_lru"), syn4, 70000);
+			part_fd(parts, "part_insert"), &syn4);
+	run_ns(part_fd(parts, "part_insert_lru"), &syn4, 70000);
 	row_same_packet("the same insert into an LRU hash (65536 entries), for comparison",
-			part_fd(parts, "part_insert_lru"), syn4);
-	run_ns(part_fd(parts, "part_insert_percpu_lru"), syn4, 70000);
+			part_fd(parts, "part_insert_lru"), &syn4);
+	run_ns(part_fd(parts, "part_insert_percpu_lru"), &syn4, 70000);
 	row_same_packet("the same into a per-CPU LRU (BPF_F_NO_COMMON_LRU), for comparison",
-			part_fd(parts, "part_insert_percpu_lru"), syn4);
-	coarse_clock_resolution(parts, syn4);
+			part_fd(parts, "part_insert_percpu_lru"), &syn4);
+	coarse_clock_resolution(parts, &syn4);
 	bpf_object__close(parts);
 	return 0;
 }
@@ -525,54 +650,11 @@ static void target_row(const char *target, double measured, double bound, const 
 	       measured <= bound ? "met" : "**falls short**");
 }
 
-int main(int argc, char **argv)
+/* The rows of one table of 262144 entries, from no table to blocked sources. */
+static void rows_known_and_blocked(struct synlimit_bpf *skel, struct bpf_object *flood)
 {
-	struct packet ack4, udp4, syn4, syn6, syn4_blocked, syn6_blocked;
-	struct packet syn4_b2, flood6, *fresh;
-	struct bpf_object *bare, *flood;
-	struct synlimit_bpf *skel;
-	int i, n_fresh, rules[] = { 10, 1000, 100000 }, table_fd = -1, prog_fd;
-	char name[128], src[64];
-	double target_ns[4] = { 0 }, bytes_per_source = 0;
+	int i, prog_fd = bpf_program__fd(skel->progs.synlimit_xdp), rules[] = { 1000, 100000 };
 
-	quick = argc > 1 && !strcmp(argv[1], "--quick");
-	parts_only = argc > 1 && !strcmp(argv[1], "--parts");
-	only = argc > 2 && !strcmp(argv[1], "--only") ? argv[2] : NULL;
-	bare = bpf_object__open_file("build/xdp_bare.bpf.o", NULL);
-	if (!bare || bpf_object__load(bare)) {
-		fprintf(stderr, "bench_prog: cannot load build/xdp_bare.bpf.o\n");
-		return 1;
-	}
-	bare_drop_fd = bpf_program__fd(bpf_object__find_program_by_name(bare, "xdp_drop"));
-	flood = bpf_object__open_file("build/bench_parts.bpf.o", NULL);
-	if (!flood || bpf_object__load(flood)) {
-		fprintf(stderr, "bench_prog: cannot load build/bench_parts.bpf.o\n");
-		return 1;
-	}
-	make_packet(&ack4, PKT_IPV4, "198.18.0.1", 0, F_ACK);
-	make_packet(&udp4, PKT_IPV4, "198.18.0.1", IPPROTO_UDP, 0);
-	make_packet(&syn4, PKT_IPV4, "198.18.0.1", 0, 0);
-	make_packet(&syn6, PKT_IPV6, "2001:db8::1", 0, 0);
-	make_packet(&syn4_blocked, PKT_IPV4, "198.18.0.2", 0, 0);
-	make_packet(&syn4_b2, PKT_IPV4, "198.18.0.3", 0, 0);
-	make_packet(&syn6_blocked, PKT_IPV6, "2001:db8::2", 0, 0);
-	make_packet(&flood6, PKT_IPV6, "2001:db8:3::", 0, 0); /* part_flood sets the rest */
-	if (parts_only)
-		return parts_rows(&syn4) ? 1 : 0;
-
-	/* ---- per-packet cost ---- */
-	printf("## Per-packet cost\n\n");
-	printf("BPF_PROG_TEST_RUN, %s runs a figure, bare XDP_DROP and synlimit alternating, "
-	       "%d rounds; overhead = synlimit - bare, median (min .. max) in ns.\n\n",
-	       quick ? "10000" : "2000000", ROUNDS);
-	printf("| case | bare XDP_DROP ns | synlimit ns | overhead ns | ratio "
-	       "|\n|---|---|---|---|---|\n");
-	skel = load(262144);
-	if (!skel) {
-		fprintf(stderr, "bench_prog: cannot load synlimit\n");
-		return 1;
-	}
-	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
 	row_same_packet("IPv4 SYN, no limit table loaded", prog_fd, &syn4);
 	{
 		struct limit_entry allow = { .key = { .prefixlen = 0 },
@@ -583,18 +665,12 @@ int main(int argc, char **argv)
 		close(fd);
 		row_same_packet("IPv4 SYN, allow rule (lookup, no state)", prog_fd, &syn4);
 	}
-	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, 10, 0, NULL);
-	row_same_packet("IPv4 TCP ACK (not a connection attempt)", prog_fd, &ack4);
-	target_ns[0] = last_overhead;
+	load_rules_under_limit(skel);
+	row_non_syn(prog_fd);
 	row_same_packet("IPv4 UDP", prog_fd, &udp4);
-	for (i = 0; i < 3; i++) {
-		load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, rules[i], 0, NULL);
-		snprintf(name, sizeof(name), "IPv4 SYN, known source under its limit, %d rules",
-			 rules[i]);
-		row_same_packet(name, prog_fd, &syn4);
-		if (i == 0)
-			target_ns[1] = last_overhead;
-	}
+	target_ns[TARGET_KNOWN] = row_known_source(skel, 10);
+	for (i = 0; i < 2; i++)
+		row_known_source(skel, rules[i]);
 	load_port_rules(skel, 80);
 	row_same_packet("IPv4 SYN, known source, a port rule for another port", prog_fd, &syn4);
 	load_port_rules(skel, 25);
@@ -639,147 +715,268 @@ int main(int argc, char **argv)
 		row_same_packet("IPv4 SYN, blocked source inside a block= window", prog_fd,
 				&syn4_b2);
 	}
-	load_rules(skel, 1000, 86400 * NSEC_PER_SEC, 10, 0, NULL); /* 1/1d: blocked at once */
-	row_same_packet("IPv4 SYN, blocked source", prog_fd, &syn4_blocked);
-	target_ns[3] = last_overhead;
+	row_blocked_source(skel);
 	row_same_packet("IPv6 SYN, blocked source", prog_fd, &syn6_blocked);
 	row_flood("IPv6 SYNs from 1024 blocked sources in turn", prog_fd, flood, "part_flood_1k",
 		  &flood6);
+}
 
-	/* new sources: distinct packets */
-	n_fresh = quick ? 2000 : 100000;
-	fresh = calloc(n_fresh, sizeof(*fresh));
-	for (i = 0; i < n_fresh; i++) {
+/* New sources into an empty table of 1M entries and a full one of 65536;
+ * returns the full one, which the memory and two-CPU rows use. */
+static struct synlimit_bpf *rows_new_sources(struct bpf_object *flood)
+{
+	int i, n_fresh = quick ? 2000 : 100000;
+	struct packet *fresh = calloc(n_fresh, sizeof(*fresh));
+	struct synlimit_bpf *skel = NULL;
+	char src[64];
+
+	if (!fresh)
+		return NULL;
+	for (i = 0; i < n_fresh; i++) { /* distinct packets */
 		snprintf(src, sizeof(src), "2001:db8:1::%x:%x", i >> 16, i & 0xffff);
 		make_packet(&fresh[i], PKT_IPV6, src, 0, 0);
 	}
-	synlimit_bpf__destroy(skel);
 	skel = load(1 << 20);
-	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
-	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, 10, 0, NULL);
-	row_new_sources("IPv6 SYN, new source, table empty (1M entries)", prog_fd, fresh, n_fresh);
+	if (!skel)
+		goto out;
+	load_rules_under_limit(skel);
+	row_new_sources("IPv6 SYN, new source, table empty (1M entries)",
+			bpf_program__fd(skel->progs.synlimit_xdp), fresh, n_fresh);
 	row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table of 1M entries "
 		  "(100000 in use at the start)",
-		  prog_fd, flood, "part_flood", &flood6);
+		  bpf_program__fd(skel->progs.synlimit_xdp), flood, "part_flood", &flood6);
 	synlimit_bpf__destroy(skel);
-	skel = load(65536);
-	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
-	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, 10, 0, NULL);
-	for (i = 0; i < 70000 && !quick; i++) { /* fill the table past full */
-		struct packet p;
+	skel = load_full_table();
+	if (!skel)
+		goto out;
+	row_new_sources("IPv6 SYN, new source, table full and evicting (65536 entries)",
+			bpf_program__fd(skel->progs.synlimit_xdp), fresh, n_fresh);
+	row_new_sources_full_table(bpf_program__fd(skel->progs.synlimit_xdp), flood);
+out:
+	free(fresh);
+	return skel;
+}
 
-		snprintf(src, sizeof(src), "2001:db8:2::%x:%x", i >> 16, i & 0xffff);
-		make_packet(&p, PKT_IPV6, src, 0, 0);
-		run_ns(prog_fd, &p, 1);
-	}
-	row_new_sources("IPv6 SYN, new source, table full and evicting (65536 entries)", prog_fd,
-			fresh, n_fresh);
-	row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table full and evicting "
-		  "(65536 entries)",
-		  prog_fd, flood, "part_flood", &flood6);
-	target_ns[2] = last_overhead;
+/* Port rules against the same rule without a port. */
+static int rows_port_rules(void)
+{
+	struct synlimit_bpf *ab[3] = { load(65536), load(65536), load(65536) };
+	__u16 ports[3] = { 0, 80, 25 };
+	int i, ret = 0;
 
-	/* ---- port rules against the same rule without a port ---- */
 	printf("\n## Port rules\n\nThree programs with one rule each for the measured source "
 	       "(198.18.0.0/16 and a `*` limit): without a port (A), naming another port than the "
 	       "SYN's (B), naming the SYN's port (C); run alternately, %d rounds, median (min .. "
 	       "max) of the difference in ns.\n\n",
 	       ROUNDS);
 	printf("| case | A ns | B or C ns | difference ns |\n|---|---|---|---|\n");
-	{
-		struct synlimit_bpf *ab[3] = { load(65536), load(65536), load(65536) };
-		__u16 ports[3] = { 0, 80, 25 };
-
-		for (i = 0; i < 3; i++)
-			if (!ab[i] || load_port_rules(ab[i], ports[i])) {
-				fprintf(stderr, "bench_prog: cannot load the port rule tables\n");
-				return 1;
-			}
-		row_ab("file with port rules, none for the SYN's port (B - A)",
-		       bpf_program__fd(ab[0]->progs.synlimit_xdp),
-		       bpf_program__fd(ab[1]->progs.synlimit_xdp), &syn4);
-		row_ab("SYN under its port's own rule (C - A)",
-		       bpf_program__fd(ab[0]->progs.synlimit_xdp),
-		       bpf_program__fd(ab[2]->progs.synlimit_xdp), &syn4);
-		for (i = 0; i < 3; i++)
-			synlimit_bpf__destroy(ab[i]);
-	}
-
-	if (parts_rows(&syn4))
-		return 1;
-
-	/* ---- memory ---- */
-	printf("\n## Memory\n\nThe kernel's own accounting (fdinfo memlock) of the maps.\n\n");
-	{
-		long src_mem = memlock_of(bpf_map__fd(skel->maps.sources));
-		long blk_mem = memlock_of(bpf_map__fd(skel->maps.blocked_sources));
-		__u32 src_cap = bpf_map__max_entries(skel->maps.sources) * SOURCE_WAYS;
-		__u32 blk_cap = bpf_map__max_entries(skel->maps.blocked_sources) * SOURCE_WAYS;
-		long rules_mem, empty_mem;
-		int n = quick ? 1000 : 100000, empty_fd;
-
-		load_rules(skel, 1000, NSEC_PER_SEC, 0, 0, &empty_fd);
-		empty_mem = memlock_of(empty_fd);
-		close(empty_fd);
-		load_rules(skel, 1000, NSEC_PER_SEC, n, 0, &table_fd);
-		rules_mem = memlock_of(table_fd);
-		printf("| what | bytes |\n|---|---|\n");
-		printf("| sources table, %u entries | %ld (**%.1f per tracked source**) |\n",
-		       src_cap, src_mem, (double)src_mem / src_cap);
-		bytes_per_source = (double)src_mem / src_cap;
-		printf("| blocked table, %u entries | %ld (%.1f per blocked source) |\n", blk_cap,
-		       blk_mem, (double)blk_mem / blk_cap);
-		printf("| limit table, %d rules | %ld (**%.1f per rule**; 1 rule: %ld) |\n", n + 1,
-		       rules_mem, (double)(rules_mem - empty_mem) / n, empty_mem);
-		{
-			/* what the same state costs in the kernel's LRU hash */
-			int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lru_probe",
-						sizeof(struct source_key),
-						sizeof(struct source_state), 65536, NULL);
-			long lru_mem = fd >= 0 ? memlock_of(fd) : -1;
-
-			printf("| for comparison: the same key and state in an LRU hash, 65536 "
-			       "entries | %ld (%.1f per entry) |\n",
-			       lru_mem, (double)lru_mem / 65536);
-			if (fd >= 0)
-				close(fd);
+	for (i = 0; i < 3; i++)
+		if (!ab[i] || load_port_rules(ab[i], ports[i])) {
+			fprintf(stderr, "bench_prog: cannot load the port rule tables\n");
+			ret = -1;
+			goto out;
 		}
-		printf("| state tables at the default sizes (%u + %u) | %.1f MiB |\n",
-		       SYNLIMIT_DEFAULT_SOURCES, SYNLIMIT_DEFAULT_BLOCKED,
-		       ((double)src_mem / src_cap * SYNLIMIT_DEFAULT_SOURCES +
-			(double)blk_mem / blk_cap * SYNLIMIT_DEFAULT_BLOCKED) /
-			   1048576);
-		close(table_fd);
-	}
+	row_ab("file with port rules, none for the SYN's port (B - A)",
+	       bpf_program__fd(ab[0]->progs.synlimit_xdp),
+	       bpf_program__fd(ab[1]->progs.synlimit_xdp), &syn4);
+	row_ab("SYN under its port's own rule (C - A)", bpf_program__fd(ab[0]->progs.synlimit_xdp),
+	       bpf_program__fd(ab[2]->progs.synlimit_xdp), &syn4);
+out:
+	for (i = 0; i < 3; i++)
+		synlimit_bpf__destroy(ab[i]);
+	return ret;
+}
 
-	/* ---- two CPUs ---- */
+/* The memory rows of skel's tables; returns the bytes per tracked source. */
+static double rows_memory(struct synlimit_bpf *skel)
+{
+	long src_mem = memlock_of(bpf_map__fd(skel->maps.sources));
+	long blk_mem = memlock_of(bpf_map__fd(skel->maps.blocked_sources));
+	__u32 src_cap = bpf_map__max_entries(skel->maps.sources) * SOURCE_WAYS;
+	__u32 blk_cap = bpf_map__max_entries(skel->maps.blocked_sources) * SOURCE_WAYS;
+	long rules_mem, empty_mem;
+	int n = quick ? 1000 : 100000, empty_fd, table_fd;
+
+	printf("\n## Memory\n\nThe kernel's own accounting (fdinfo memlock) of the maps.\n\n");
+	load_rules(skel, 1000, NSEC_PER_SEC, 0, 0, &empty_fd);
+	empty_mem = memlock_of(empty_fd);
+	close(empty_fd);
+	load_rules(skel, 1000, NSEC_PER_SEC, n, 0, &table_fd);
+	rules_mem = memlock_of(table_fd);
+	close(table_fd);
+	printf("| what | bytes |\n|---|---|\n");
+	printf("| sources table, %u entries | %ld (**%.1f per tracked source**) |\n", src_cap,
+	       src_mem, (double)src_mem / src_cap);
+	printf("| blocked table, %u entries | %ld (%.1f per blocked source) |\n", blk_cap, blk_mem,
+	       (double)blk_mem / blk_cap);
+	printf("| limit table, %d rules | %ld (**%.1f per rule**; 1 rule: %ld) |\n", n + 1,
+	       rules_mem, (double)(rules_mem - empty_mem) / n, empty_mem);
+	{
+		/* what the same state costs in the kernel's LRU hash */
+		int fd =
+		    bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "lru_probe", sizeof(struct source_key),
+				   sizeof(struct source_state), 65536, NULL);
+		long lru_mem = fd >= 0 ? memlock_of(fd) : -1;
+
+		printf("| for comparison: the same key and state in an LRU hash, 65536 "
+		       "entries | %ld (%.1f per entry) |\n",
+		       lru_mem, (double)lru_mem / 65536);
+		if (fd >= 0)
+			close(fd);
+	}
+	printf("| state tables at the default sizes (%u + %u) | %.1f MiB |\n",
+	       SYNLIMIT_DEFAULT_SOURCES, SYNLIMIT_DEFAULT_BLOCKED,
+	       ((double)src_mem / src_cap * SYNLIMIT_DEFAULT_SOURCES +
+		(double)blk_mem / blk_cap * SYNLIMIT_DEFAULT_BLOCKED) /
+		   1048576);
+	return (double)src_mem / src_cap;
+}
+
+static void rows_two_cpus(struct synlimit_bpf *skel)
+{
+	int prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
+
 	printf("\n## Two CPUs\n\nTwo threads pinned to CPU 0 and 1 running BPF_PROG_TEST_RUN, "
 	       "against one thread; wall-clock Mpps, %d rounds.\n\n",
 	       ROUNDS);
 	printf("| case | 1 CPU Mpps | 2 CPUs Mpps | 2 CPUs / 1 CPU |\n|---|---|---|---|\n");
-	load_rules(skel, 1000, 86400 * NSEC_PER_SEC, 10, 0, NULL);
+	load_rules_blocking(skel);
 	row_scaling("bare XDP_DROP", bare_drop_fd, &syn4_blocked, &syn4_b2);
 	row_scaling("synlimit, one blocked source on both CPUs", prog_fd, &syn4_blocked,
 		    &syn4_blocked);
 	row_scaling("synlimit, disjoint blocked sources", prog_fd, &syn4_blocked, &syn4_b2);
-	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, 10, 0, NULL);
+	load_rules_under_limit(skel);
 	row_scaling("synlimit, one source under its limit on both CPUs", prog_fd, &syn4, &syn4);
 	row_scaling("synlimit, disjoint sources under their limits", prog_fd, &syn4, &ack4);
-	synlimit_bpf__destroy(skel);
-	bpf_object__close(bare);
-	bpf_object__close(flood);
-	free(fresh);
+}
 
-	if (only) /* the rows the targets come from were not all measured */
-		return 0;
-	printf("\n## Targets (per-packet and memory)\n\n| target | measured | |\n|---|---|---|\n");
-	target_row("<= 10 ns over bare for non-SYN traffic", target_ns[0], 10, "ns");
-	target_row("<= 40 ns for a SYN from a blocked source", target_ns[3], 40, "ns");
-	target_row("<= 60 ns for a SYN from a known source under its limit", target_ns[1], 60,
-		   "ns");
-	target_row("<= 150 ns for a new source, full table (new sources back to back)",
-		   target_ns[2], 150, "ns");
+/* The targets from this run's rows: each per-packet figure is one pass. */
+static void targets_table(double bytes_per_source)
+{
+	int i;
+
+	printf("\n## Targets (per-packet and memory), one pass\n\nEach per-packet figure is its "
+	       "row above, measured once in this run of bench_prog; `make bench` measures these "
+	       "rows again in passes spread over its whole run (\"Targets across the run\", at "
+	       "the end of its report).\n\n| target | measured | |\n|---|---|---|\n");
+	for (i = 0; i < TARGETS; i++)
+		target_row(targets[i].text, target_ns[i], targets[i].bound_ns, "ns");
 	target_row("<= 96 bytes of kernel memory per tracked source", bytes_per_source, 96,
 		   "bytes");
+}
+
+/* Every section, in the report's order. */
+static int full_run(struct bpf_object *flood)
+{
+	struct synlimit_bpf *skel = load(262144);
+	double bytes_per_source;
+
+	printf("## Per-packet cost\n\n");
+	printf("BPF_PROG_TEST_RUN, %s runs a figure, bare XDP_DROP and synlimit alternating, "
+	       "%d rounds; overhead = synlimit - bare, median (min .. max) in ns.\n\n",
+	       quick ? "10000" : "2000000", ROUNDS);
+	printf("| case | bare XDP_DROP ns | synlimit ns | overhead ns | ratio "
+	       "|\n|---|---|---|---|---|\n");
+	if (!skel)
+		return -1;
+	rows_known_and_blocked(skel, flood);
+	synlimit_bpf__destroy(skel);
+	skel = rows_new_sources(flood);
+	if (!skel)
+		return -1;
+	if (rows_port_rules() || parts_rows()) {
+		synlimit_bpf__destroy(skel);
+		return -1;
+	}
+	bytes_per_source = rows_memory(skel);
+	rows_two_cpus(skel);
+	synlimit_bpf__destroy(skel);
+	if (!only) /* with --only the rows the targets come from were not all measured */
+		targets_table(bytes_per_source);
 	return 0;
+}
+
+static void make_packets(void)
+{
+	make_packet(&ack4, PKT_IPV4, "198.18.0.1", 0, F_ACK);
+	make_packet(&udp4, PKT_IPV4, "198.18.0.1", IPPROTO_UDP, 0);
+	make_packet(&syn4, PKT_IPV4, "198.18.0.1", 0, 0);
+	make_packet(&syn6, PKT_IPV6, "2001:db8::1", 0, 0);
+	make_packet(&syn4_blocked, PKT_IPV4, "198.18.0.2", 0, 0);
+	make_packet(&syn4_b2, PKT_IPV4, "198.18.0.3", 0, 0);
+	make_packet(&syn6_blocked, PKT_IPV6, "2001:db8::2", 0, 0);
+	make_packet(&flood6, PKT_IPV6, "2001:db8:3::", 0, 0); /* part_flood sets the rest */
+}
+
+/* The options of the usage comment at the top; 0, or 2 for a bad one. */
+static int parse_options(int argc, char **argv)
+{
+	static const struct option opts[] = { { "quick", no_argument, NULL, 'q' },
+					      { "parts", no_argument, NULL, 'p' },
+					      { "targets", no_argument, NULL, 't' },
+					      { "only", required_argument, NULL, 'o' },
+					      { 0 } };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quick = 1;
+			break;
+		case 'p':
+			parts_only = 1;
+			break;
+		case 't':
+			targets_only = 1;
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc && parts_only + targets_only + !!only <= 1)
+		return 0;
+usage:
+	fprintf(stderr, "usage: bench_prog [--quick] [--parts | --targets | --only TEXT]\n");
+	return 2;
+}
+
+static struct bpf_object *open_object(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "bench_prog: cannot load %s\n", path);
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *bare = NULL, *flood = NULL;
+	int ret = parse_options(argc, argv);
+
+	if (ret)
+		return ret;
+	ret = 1;
+	bare = open_object("build/xdp_bare.bpf.o");
+	flood = open_object("build/bench_parts.bpf.o");
+	if (!bare || !flood)
+		goto out;
+	bare_drop_fd = bpf_program__fd(bpf_object__find_program_by_name(bare, "xdp_drop"));
+	make_packets();
+	if (parts_only)
+		ret = parts_rows() ? 1 : 0;
+	else if (targets_only)
+		ret = targets_pass(flood) ? 1 : 0;
+	else
+		ret = full_run(flood) ? 1 : 0;
+out:
+	bpf_object__close(flood);
+	bpf_object__close(bare);
+	return ret;
 }

@@ -13,6 +13,9 @@
 # run): an ACK of an established connection at the TC program, a verified
 # source's SYN at the XDP program.
 # Prints a markdown section. Usage: bench_cookies.sh [--quick]
+# BENCH_BETWEEN_SIZES: a shell command run between two sizes' floods (make
+# bench takes a pass of the per-packet targets there, so that its passes
+# spread over the whole run and not only between the benchmarks).
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/contenders.sh"
@@ -139,6 +142,7 @@ echo "sends it off the machine). cookies-rxdrop is cookie mode with the client n
 echo "program dropping every frame (its client cannot connect)."
 echo
 for n in $sizes; do
+	[ "$n" = "${sizes%% *}" ] || [ -z "${BENCH_BETWEEN_SIZES:-}" ] || sh -c "$BENCH_BETWEEN_SIZES"
 	for c in $contenders; do
 		: >"$WORK/rates.$c"
 		: >"$WORK/client.$c"

@@ -10,6 +10,16 @@ quick=""
 mkdir -p build/bench
 report=build/bench/report${quick:+-quick}.md
 start=$(date +%s)
+# The per-packet target rows are taken in passes spread over the run
+# (tests/bench/targets.sh): a slow stretch of a shared machine then decides
+# one pass, not a verdict. --quick: the first and the last pass only.
+targets() { sh tests/bench/targets.sh $quick "$@"; }
+if [ -n "$quick" ]; then
+	where="one before bench_prog, one at the end"
+else
+	where="before bench_prog, after it, after the veth floods, between the cookie floods' two sizes, at the end"
+fi
+targets start
 {
 	echo "# synlimit benchmarks"
 	echo
@@ -22,14 +32,20 @@ start=$(date +%s)
 	echo "| clocksource | $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null) |"
 	echo "| synlimit | $(git describe --always --dirty 2>/dev/null || echo unknown) |"
 	echo
-	echo "Commands: \`build/tests/bench_prog $quick\` (per-packet cost, memory, two CPUs) and"
+	echo "Commands: \`build/tests/bench_prog $quick\` (per-packet cost, memory, two CPUs),"
 	echo "\`sh tests/bench/bench_flood.sh $quick\` (floods on the veth path), \`sh tests/bench/bench_cookies.sh"
-	echo "$quick\` (spoofed floods against cookie mode and the alternatives)."
+	echo "$quick\` (spoofed floods against cookie mode and the alternatives) and \`build/tests/bench_prog"
+	echo "$quick --targets\` (the per-packet targets' rows again: $where)."
 	echo
+	targets pass
 	build/tests/bench_prog $quick
 	echo
+	[ -n "$quick" ] || targets pass
 	sh tests/bench/bench_flood.sh $quick
-	sh tests/bench/bench_cookies.sh $quick
+	[ -n "$quick" ] || targets pass
+	BENCH_BETWEEN_SIZES="sh '$PWD/tests/bench/targets.sh' $quick pass" sh tests/bench/bench_cookies.sh $quick
+	targets pass
+	targets report "$where"
 	echo "Run time: $(($(date +%s) - start)) s."
 } >"$report" 2>&1
 rc=$?

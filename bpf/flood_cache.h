@@ -107,7 +107,8 @@ static __always_inline int flood_counts_for(const struct flood_entry *e, const s
 {
 	return *(volatile const __u8 *)&e->own_counts &&
 	       *(volatile const __u32 *)&e->bucket == f->bucket &&
-	       *(volatile const __u16 *)&e->way == f->way && *(volatile const __u32 *)&e->tag == f->tag;
+	       *(volatile const __u16 *)&e->way == f->way &&
+	       *(volatile const __u32 *)&e->tag == f->tag;
 }
 
 /*
@@ -246,8 +247,9 @@ static __always_inline void flood_refold(struct flood_entry *e, const struct sou
 	struct flood_fold f = { .bucket = e->bucket, .way = e->way, .tag = e->tag };
 	struct blocked_bucket *b;
 
-	if (!e->own_counts || (e->bucket == ref->blocked_bucket &&
-			       e->way == (ref->blocked_way & (SOURCE_WAYS - 1)) && e->tag == ref->tag))
+	if (!e->own_counts ||
+	    (e->bucket == ref->blocked_bucket && e->way == (ref->blocked_way & (SOURCE_WAYS - 1)) &&
+	     e->tag == ref->tag))
 		return;
 	flood_take(e, &f);
 	if (!f.drops && !f.adds)

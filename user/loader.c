@@ -40,7 +40,7 @@ static const char *const pinned_maps[] = {
 	"iface_stats",
 	"port_tables",
 	"bans",
-	"flood_cache",
+	"flood_cache", /* show adds the drops its CPUs have not folded in */
 	SYNCOOKIE_PINNED_MAPS,
 };
 #define PROG_PIN "prog"

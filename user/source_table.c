@@ -116,9 +116,8 @@ void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, 
 			if (e[c].own_counts && e[c].bucket == bucket && e[c].way == way &&
 			    e[c].tag == tag) {
 				blk->drops += (__u32)(e[c].drops - (__u32)e[c].folded);
-				blk->state.value += (__u64)(__u32)(e[c].adds -
-								   (__u32)(e[c].folded >> 32))
-						    << 16;
+				blk->state.value +=
+				    (__u64)(__u32)(e[c].adds - (__u32)(e[c].folded >> 32)) << 16;
 			}
 	}
 	free(e);
@@ -158,8 +157,8 @@ int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source
 
 /* Every bucket of the table at map_fd to visit(bucket, its index, blocked,
  * ctx), by batches; stops at the first error visit returns. */
-static int table_walk(int map_fd, int blocked,
-		      int (*visit)(const void *, __u32, int, void *), void *ctx)
+static int table_walk(int map_fd, int blocked, int (*visit)(const void *, __u32, int, void *),
+		      void *ctx)
 {
 	struct bpf_map_info info = {};
 	size_t size = bucket_size(blocked);
@@ -230,8 +229,7 @@ static int dump_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 	/* bucket_entries keeps the order of the ways */
 	for (w = 0; blocked && w < SOURCE_WAYS; w++)
 		if (head->tag[w])
-			flood_unfolded_add(d->cache_fd, d->seed, &out->keys[out->count],
-					   index, w,
+			flood_unfolded_add(d->cache_fd, d->seed, &out->keys[out->count], index, w,
 					   (struct blocked_state *)out->states + out->count++);
 	if (!blocked)
 		out->count += n;

@@ -71,10 +71,10 @@ static int find_state(struct synlimit_bpf *skel, const struct source_key *key, v
 {
 	struct bpf_map *map = blocked ? skel->maps.blocked_sources : skel->maps.sources;
 
-	return source_table_find(
-	    bpf_map__fd(map), bpf_map__max_entries(map), TEST_SEED, key, out,
-	    blocked ? sizeof(struct blocked_state) : sizeof(struct source_state), blocked,
-	    bpf_map__fd(skel->maps.flood_cache));
+	return source_table_find(bpf_map__fd(map), bpf_map__max_entries(map), TEST_SEED, key, out,
+				 blocked ? sizeof(struct blocked_state)
+					 : sizeof(struct source_state),
+				 blocked, bpf_map__fd(skel->maps.flood_cache));
 }
 
 /* A rule line: "KEY SPEC" is too much parser for here; tests build specs. */
@@ -651,8 +651,9 @@ static void test_flood_own_counts(struct env *env, __u64 t)
 		return;
 	CHECK_EQ_U64("own counts: folded, the blocked entry holds all 200 drops itself", 200,
 		     raw.drops);
-	CHECK_EQ_U64("own counts: ...and the rate of 200 attempts, stepped 4 ms on (host rate_step)",
-		     host.value, raw.state.value);
+	CHECK_EQ_U64(
+	    "own counts: ...and the rate of 200 attempts, stepped 4 ms on (host rate_step)",
+	    host.value, raw.state.value);
 	state_of(env, src, &seen);
 	CHECK_EQ_U64("own counts: nothing left to fold", raw.drops, seen.drops);
 }
@@ -999,10 +1000,9 @@ static int hammer_two(struct env *env, const char *src, int batches, __u32 repea
 static void test_two_cpus_blocked(struct env *env)
 {
 	/* a day's period: over the test's 1 ms of clock, decay is below 1e-8 */
-	static const struct test_rule rules[] = {
-		{ "198.18.204.0/24", LIMIT(1000, 86400000) },
-		{ "198.18.205.0/24", LIMIT(1000, 86400000, .leaky = 1) }
-	};
+	static const struct test_rule rules[] = { { "198.18.204.0/24", LIMIT(1000, 86400000) },
+						  { "198.18.205.0/24",
+						    LIMIT(1000, 86400000, .leaky = 1) } };
 	static const char *const mode[] = { "strict", "leaky" };
 	static const char *const src[] = { "198.18.204.1", "198.18.205.1" };
 	struct blocked_state seen, raw, after;

@@ -67,39 +67,22 @@ static __always_inline enum synlimit_stat flood_over(__u8 flags, enum synlimit_s
 	return flags & RULE_F_DRY_RUN ? STAT_SYN_WOULD_DROP : drop;
 }
 
-/* Drops an episode counts in its shared entry before its CPUs count their
- * own: the blocked table keeps the sources with more drops (blocked_victim),
- * and a flooder blocked in the current tick must already count more than the
- * spoofed sources blocked once each that would push it out. */
-#define FLOOD_SHARED_DROPS 64
-
-/* One drop by e, and with add an attempt added to the rate: in e's own
- * counts where it has them, else in the shared blocked entry. */
-static __always_inline void flood_count(struct flood_entry *e, struct blocked_state *blk, int add,
-					__u64 now)
+/* Does the cache take a rule's sources (the coarse clock's rules)? */
+static __always_inline int flood_cacheable(const struct rule *rule)
 {
-	e->hits++;
-	e->used_ns = now;
-	if (e->own_counts && *(volatile __u64 *)&blk->drops >= FLOOD_SHARED_DROPS) {
-		e->drops++;
-		if (add)
-			e->adds++;
-		return;
-	}
-	if (add)
-		__sync_fetch_and_add(&blk->state.value, Q16_ONE);
-	__sync_fetch_and_add(&blk->drops, 1);
+	return rule->algo == ALGO_EWMA && rule->period_ns >= 1000000000ULL;
 }
 
 /* A fold: the blocked entry whose counts are collected (bucket, way, tag),
  * the set its source's entries are in, and what was collected. */
 struct flood_fold {
 	__u32 slot;
+	__u32 key; /* the slot being looked up: the callback has no stack to spare */
 	__u32 bucket;
 	__u32 way;
 	__u32 tag;
-	__u64 drops;
-	__u64 adds;
+	__u32 drops; /* each CPU's below FLOOD_GAP_MAX; a handful of CPUs' at a time */
+	__u32 adds;
 };
 
 /* Does e count for f's blocked entry? Read as another CPU may be writing. */
@@ -115,10 +98,13 @@ static __always_inline int flood_counts_for(const struct flood_entry *e, const s
  * What e counted for f's entry that the entry does not have yet, into f:
  * e->folded moves on to e's counts by compare-and-swap, so no two CPUs
  * take the same drops. e's own CPU may be counting, or refilling e for
- * another source; it stores the new source before counting for it, so
- * counts read before e is seen to still count for f are f's; and it folds
- * its own counts before it refills, which moves folded on, so a swap from
- * a folded value read before the refill fails.
+ * another source; it stores the new source before counting for it (with a
+ * barrier after, flood_fill), so counts read before e is seen to still
+ * count for f are f's; and it folds its own counts before it refills,
+ * which moves folded on, so a swap from a folded value read before the
+ * refill fails. folded is read by an atomic add of 0, which orders the
+ * reads of the counts after it where the CPU does not (arm64); a gap that
+ * is not a count (FLOOD_GAP_MAX) is left for the next fold.
  */
 static __always_inline void flood_take(struct flood_entry *e, struct flood_fold *f)
 {
@@ -129,14 +115,15 @@ static __always_inline void flood_take(struct flood_entry *e, struct flood_fold 
 	for (i = 0; i < 4; i++) {
 		if (!flood_counts_for(e, f))
 			return;
-		folded = *(volatile __u64 *)&e->folded;
+		folded = __sync_fetch_and_add(&e->folded, 0);
 		drops = *(volatile __u32 *)&e->drops;
 		adds = *(volatile __u32 *)&e->adds;
 		asm volatile("" ::: "memory");
 		if (!flood_counts_for(e, f))
 			return;
 		counts = (__u64)adds << 32 | drops;
-		if (counts == folded)
+		if (counts == folded || (__u32)(drops - (__u32)folded) >= FLOOD_GAP_MAX ||
+		    (__u32)(adds - (__u32)(folded >> 32)) >= FLOOD_GAP_MAX)
 			return;
 		if (__sync_val_compare_and_swap(&e->folded, folded, counts) == folded) {
 			f->drops += (__u32)(drops - (__u32)folded);
@@ -151,12 +138,11 @@ static long flood_take_cpu(__u32 cpu, void *ctx)
 {
 	struct flood_fold *f = ctx;
 	struct flood_entry *e;
-	__u32 slot;
 	int i;
 
 	for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
-		slot = f->slot + i;
-		e = bpf_map_lookup_percpu_elem(&flood_cache, &slot, cpu);
+		f->key = f->slot + i;
+		e = bpf_map_lookup_percpu_elem(&flood_cache, &f->key, cpu);
 		if (!e)
 			return 1;
 		flood_take(e, f);
@@ -177,18 +163,57 @@ static __always_inline void flood_give(struct blocked_bucket *b, const struct fl
 		__sync_fetch_and_add(&blk->drops, f->drops);
 }
 
+/* What this CPU's e counted, into its blocked entry (a way of b). A
+ * function of its own: its fold's stack is not added to the XDP program's,
+ * which calls cookie mode's deep one. */
+static __noinline void flood_own_fold(struct flood_entry *e, struct blocked_bucket *b)
+{
+	struct flood_fold f = { .bucket = e->bucket, .way = e->way, .tag = e->tag };
+
+	flood_take(e, &f);
+	if (f.drops || f.adds)
+		flood_give(b, &f);
+}
+
+/* One drop by e (its blocked entry is way e->way of b), and with add an
+ * attempt added to the rate: in e's own counts where it has them, else in
+ * the shared blocked entry. The first of a new tick gives the entry what e
+ * counted before, so that a source dropped with no full way (a block=
+ * window) has its drops in its entry a tick later, for blocked_victim. */
+static __always_inline void flood_count(struct flood_entry *e, struct blocked_bucket *b,
+					struct blocked_state *blk, int add, __u64 now)
+{
+	e->hits++;
+	if (e->own_counts && e->used_ns != now)
+		flood_own_fold(e, b);
+	e->used_ns = now;
+	if (e->own_counts && *(volatile __u64 *)&blk->drops >= FLOOD_SHARED_DROPS) {
+		e->drops++;
+		if (add)
+			e->adds++;
+		return;
+	}
+	if (add)
+		__sync_fetch_and_add(&blk->state.value, Q16_ONE);
+	__sync_fetch_and_add(&blk->drops, 1);
+}
+
 /* The CPUs a fold looks at, at most (it stops at the first past the last). */
 #define FLOOD_FOLD_CPUS 8192
 
 /* Every CPU's counts for ref's blocked entry (in b), into it. Only a
- * per-host key's source counts in its own entries, all in one set. */
-static __always_inline void flood_fold(const struct source_ref *ref, struct blocked_bucket *b)
+ * per-host key's source under a rule the cache takes counts in its own
+ * entries (all in one set), and only once the episode has
+ * FLOOD_SHARED_DROPS. */
+static __always_inline void flood_fold(const struct rule *rule, const struct source_ref *ref,
+				       struct blocked_bucket *b)
 {
 	struct flood_fold f = { .bucket = ref->blocked_bucket,
 				.way = ref->blocked_way & (SOURCE_WAYS - 1),
 				.tag = ref->tag };
 
-	if (ref->key.prefixlen != 128)
+	if (ref->key.prefixlen != 128 || !flood_cacheable(rule) ||
+	    *(volatile __u64 *)&b->state[f.way].drops < FLOOD_SHARED_DROPS)
 		return;
 	f.slot = flood_set_of(&ref->key.addr);
 	bpf_loop(FLOOD_FOLD_CPUS, flood_take_cpu, &f, 0);
@@ -226,7 +251,7 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	now = clock_now(1);
 	/* signed: another CPU may have stamped hold_ns just after our now */
 	if (e->block_ns && (__s64)(now - *(volatile __u64 *)&blk->hold_ns) < (__s64)e->block_ns) {
-		flood_count(e, blk, 0, now);
+		flood_count(e, b, blk, 0, now);
 		return flood_over(e->flags, STAT_SYN_DROP_BLOCK);
 	}
 	if (blk->state.shape != e->shape || *(volatile __u64 *)&blk->state.stamp_ns != now)
@@ -234,22 +259,28 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	seen = *(volatile __u64 *)&blk->state.value;
 	if (seen < e->limit_q16 || seen >= RATE_MAX_Q16 - Q16_ONE)
 		return 0;
-	flood_count(e, blk, !(e->flags & RULE_F_LEAKY), now);
+	flood_count(e, b, blk, !(e->flags & RULE_F_LEAKY), now);
 	if (e->block_ns)
 		blk->hold_ns = now;
 	return flood_over(e->flags, STAT_SYN_DROP_LIMIT);
 }
 
-/* Before this CPU's entry e counts for ref's blocked entry: what it
- * counted for another entry, into that one (where it is still held). */
-static __always_inline void flood_refold(struct flood_entry *e, const struct source_ref *ref)
+/* Does e point to ref's blocked entry? */
+static __always_inline int flood_points_to(const struct flood_entry *e,
+					   const struct source_ref *ref)
+{
+	return e->bucket == ref->blocked_bucket &&
+	       e->way == (ref->blocked_way & (SOURCE_WAYS - 1)) && e->tag == ref->tag;
+}
+
+/* Before this CPU's entry e counts for another blocked entry: what it
+ * counted for its own, into that one (where it is still held). */
+static __always_inline void flood_refold(struct flood_entry *e)
 {
 	struct flood_fold f = { .bucket = e->bucket, .way = e->way, .tag = e->tag };
 	struct blocked_bucket *b;
 
-	if (!e->own_counts ||
-	    (e->bucket == ref->blocked_bucket && e->way == (ref->blocked_way & (SOURCE_WAYS - 1)) &&
-	     e->tag == ref->tag))
+	if (!e->own_counts)
 		return;
 	flood_take(e, &f);
 	if (!f.drops && !f.adds)
@@ -267,8 +298,9 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 {
 	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
 	struct flood_entry *e, *e1;
+	int moved;
 
-	if (rule->algo != ALGO_EWMA || rule->period_ns < 1000000000ULL)
+	if (!flood_cacheable(rule))
 		return;
 	e = bpf_map_lookup_elem(&flood_cache, &slot);
 	e1 = bpf_map_lookup_elem(&flood_cache, &other);
@@ -278,7 +310,9 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	    (flood_match(e1, syn) ||
 	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
 		e = e1;
-	flood_refold(e, ref);
+	moved = !flood_points_to(e, ref);
+	if (moved)
+		flood_refold(e);
 	e->src = syn->addr;
 	e->generation = rule->generation;
 	e->dport = syn->dport;
@@ -293,6 +327,10 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	e->block_ns = rule->block_ns;
 	e->hits = 0;
 	e->used_ns = now;
+	/* where stores are not seen in order (arm64): the new entry before
+	 * anything counted for it (flood_take) */
+	if (moved)
+		__sync_fetch_and_add(&e->folded, 0);
 }
 
 #endif /* SYNLIMIT_FLOOD_CACHE_H */

@@ -400,7 +400,7 @@ static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *s
 		now = clock_now(0);
 	/* the drops CPUs counted in their flood caches, before the rate moves on */
 	if (fast != FAST_PASS)
-		flood_fold(ref, b);
+		flood_fold(rule, ref, b);
 
 	lock = stripe_for(ref->blocked_bucket);
 	if (!lock)

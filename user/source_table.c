@@ -98,14 +98,29 @@ size_t bucket_entries(const void *bucket, int blocked, struct source_key *keys, 
 	return n;
 }
 
+/* What one CPU's entry e counted that its blocked entry has not taken:
+ * (drops, adds); a gap of FLOOD_GAP_MAX or more is a copy of folded newer
+ * than the counts copied with it (the program leaves it too). */
+static void unfolded_of(const struct flood_entry *e, __u64 *drops, __u64 *adds)
+{
+	__u32 d = e->drops - (__u32)e->folded, a = e->adds - (__u32)(e->folded >> 32);
+
+	if (d < FLOOD_GAP_MAX && a < FLOOD_GAP_MAX) {
+		*drops += d;
+		*adds += a;
+	}
+}
+
 void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
 			int way, struct blocked_state *blk)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, i;
 	__u32 tag = source_hash_tag(source_key_hash(key, seed)), slot;
+	__u64 drops = 0, adds = 0;
 	struct flood_entry *e;
 
-	if (cache_fd < 0 || key->prefixlen != 128 || ncpu <= 0)
+	/* below FLOOD_SHARED_DROPS no CPU counts on its own */
+	if (cache_fd < 0 || key->prefixlen != 128 || blk->drops < FLOOD_SHARED_DROPS || ncpu <= 0)
 		return;
 	e = calloc((size_t)ncpu, sizeof(*e));
 	slot = flood_cache_set(&key->addr, seed) * FLOOD_CACHE_WAYS;
@@ -114,13 +129,12 @@ void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, 
 			continue;
 		for (c = 0; c < ncpu; c++)
 			if (e[c].own_counts && e[c].bucket == bucket && e[c].way == way &&
-			    e[c].tag == tag) {
-				blk->drops += (__u32)(e[c].drops - (__u32)e[c].folded);
-				blk->state.value +=
-				    (__u64)(__u32)(e[c].adds - (__u32)(e[c].folded >> 32)) << 16;
-			}
+			    e[c].tag == tag)
+				unfolded_of(&e[c], &drops, &adds);
 	}
 	free(e);
+	blk->drops += drops;
+	blk->state.value += adds << 16;
 }
 
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,

@@ -99,6 +99,17 @@ TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
 #define FLOOD_CACHE_BITS 12 /* sets */
 #define FLOOD_CACHE_WAYS 2  /* entries a set: 8192 a CPU */
 
+/* An episode's drops counted in its shared blocked entry before the CPUs'
+ * flood cache entries count their own: the blocked table keeps the sources
+ * with more drops (blocked_victim), and a flooder blocked in the current
+ * tick must already count more than the spoofed sources blocked once each
+ * that would push it out. Below it, no CPU has counts of its own to fold. */
+#define FLOOD_SHARED_DROPS 64
+
+/* Counts waiting to be folded are far below this; a difference above it is
+ * a copy of folded newer than the counts it was read with: nothing to take. */
+#define FLOOD_GAP_MAX (1U << 31)
+
 /* The set of a source's address (its first entry is set * FLOOD_CACHE_WAYS). */
 TABLE_FN __u32 flood_cache_set(const union synlimit_addr *src, __u64 seed)
 {
@@ -123,14 +134,16 @@ struct flood_entry {
 	__u64 limit_q16;
 	__u64 block_ns;
 	__u32 hits; /* SYNs this entry decided since it was filled (tests read it) */
-	/* With own_counts: the drops this CPU counted here, and of them the
-	 * attempts added to the rate, ever (mod 2^32; only this CPU writes
-	 * them); and how many of each its blocked entry has taken, adds << 32
-	 * | drops, moved on by compare-and-swap by whichever CPU folds them in. */
+	__u32 pad2;
+	/* With own_counts: how many of the counts below its blocked entry has
+	 * taken, adds << 32 | drops, moved on by compare-and-swap by whichever
+	 * CPU folds them in; then the drops this CPU counted here and, of them,
+	 * the attempts added to the rate, ever (mod 2^32; only this CPU writes
+	 * them). folded comes first: a copy made in address order then never
+	 * shows more folded than counted. */
+	__u64 folded;
 	__u32 drops;
 	__u32 adds;
-	__u32 pad2;
-	__u64 folded;
 	__u64 used_ns; /* last filled or used: the older of a set gives way */
 };
 _Static_assert(sizeof(struct flood_entry) == 88, "a flood cache entry");

@@ -658,6 +658,129 @@ static void test_flood_own_counts(struct env *env, __u64 t)
 	CHECK_EQ_U64("own counts: nothing left to fold", raw.drops, seen.drops);
 }
 
+/* n SYNs from src at now; how many were dropped. */
+static int drops_of(struct env *env, const char *src, __u64 now, int n)
+{
+	int i, drops = 0;
+
+	for (i = 0; i < n; i++)
+		drops += syn_at(env, src, now) == XDP_DROP;
+	return drops;
+}
+
+/* Drops of src's blocked entry: as the table holds it (raw) and as shown. */
+static void check_drops(struct env *env, const char *what, const char *src, __u64 raw_want,
+			__u64 shown_want)
+{
+	struct blocked_state raw = { 0 }, seen = { 0 };
+
+	raw_blocked_of(env, src, &raw);
+	state_of(env, src, &seen);
+	check(raw.drops == raw_want && seen.drops == shown_want,
+	      "%s: the blocked entry holds %llu drops, shown %llu (expected %llu, %llu)", what,
+	      (unsigned long long)raw.drops, (unsigned long long)seen.drops,
+	      (unsigned long long)raw_want, (unsigned long long)shown_want);
+}
+
+/* Move every CPU's own counts for src up to just below 2^32 (the gaps
+ * kept), so that the next counts wrap. */
+static int flood_counts_near_wrap(struct env *env, const char *src)
+{
+	int fd = bpf_map__fd(env->skel->maps.flood_cache), ncpu = libbpf_num_possible_cpus(), c, i;
+	struct flood_entry *e = calloc(ncpu > 0 ? ncpu : 1, sizeof(*e));
+	__u32 slot = flood_set(src) * FLOOD_CACHE_WAYS, moved = 0;
+	union synlimit_addr addr;
+	unsigned int prefix;
+	const char *why;
+
+	addr_parse(src, &addr, &prefix, &why);
+	for (i = 0; e && i < FLOOD_CACHE_WAYS; i++, slot++) {
+		if (bpf_map_lookup_elem(fd, &slot, e))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			__u32 gap_d = e[c].drops - (__u32)e[c].folded;
+			__u32 gap_a = e[c].adds - (__u32)(e[c].folded >> 32);
+
+			if (!e[c].own_counts || memcmp(&e[c].src, &addr, sizeof(addr)))
+				continue;
+			e[c].folded = 0xfffffff0ULL << 32 | 0xfffffff0U;
+			e[c].drops = 0xfffffff0U + gap_d;
+			e[c].adds = 0xfffffff0U + gap_a;
+			moved++;
+		}
+		bpf_map_update_elem(fd, &slot, e, BPF_ANY);
+	}
+	free(e);
+	return moved;
+}
+
+/* A CPU refilling its entry for another source first gives the old one
+ * its own counts; counts near 2^32 wrap in the program and the controller. */
+static void test_flood_own_refill(struct env *env, __u64 t)
+{
+	char a[32] = "198.19.200.1", b[32] = "", c[32] = "";
+	int i;
+
+	for (i = 0; i < 65536 && !c[0]; i++) {
+		char *slot = b[0] ? c : b;
+
+		snprintf(slot, sizeof(b), "198.19.%d.%d", 201 + i / 256, i % 256);
+		if (i % 256 == 0 || flood_set(slot) != flood_set(a))
+			slot[0] = '\0';
+	}
+	if (!check(c[0], "own counts: two sources of the same set as %s", a))
+		return;
+	static const struct test_rule rules[] = { { "198.19.0.0/16", LIMIT(2, 1000) } };
+	__u64 dropped;
+
+	if (!check(env_load(env, rules, 1) == 0, "own counts, refill: load 2/1s"))
+		return;
+	dropped = drops_of(env, a, t, 100);
+	CHECK_EQ_U64("own counts, refill: 100 SYNs from the first at one instant, 99 dropped", 99,
+		     dropped);
+	check_drops(env, "own counts, refill: before", a, 64, 99);
+	CHECK_STR("own counts, refill: the second blocked a tick later", "PD",
+		  burst(env, b, t + 4 * NSEC_PER_MSEC, 2));
+	CHECK_STR("own counts, refill: the third too, in the first's cache entry", "PD",
+		  burst(env, c, t + 4 * NSEC_PER_MSEC, 2));
+	check_drops(env, "own counts, refill: the first's counts went to its entry", a, 99, 99);
+
+	dropped = drops_of(env, "198.19.210.1", t, 100);
+	CHECK_EQ_U64("own counts, wrap: 100 SYNs from another source, 99 dropped", 99, dropped);
+	check(flood_counts_near_wrap(env, "198.19.210.1") > 0,
+	      "own counts, wrap: its cache entry's counts moved to just below 2^32");
+	check_drops(env, "own counts, wrap: the same drops shown", "198.19.210.1", 64, 99);
+	dropped = drops_of(env, "198.19.210.1", t, 50);
+	CHECK_EQ_U64("own counts, wrap: 50 more at the instant, past 2^32", 50, dropped);
+	check_drops(env, "own counts, wrap: shown across the wrap", "198.19.210.1", 64, 149);
+	CHECK_STR("own counts, wrap: the next tick folds", "D",
+		  burst(env, "198.19.210.1", t + 4 * NSEC_PER_MSEC, 1));
+	check_drops(env, "own counts, wrap: folded across the wrap", "198.19.210.1", 150, 150);
+}
+
+/* Inside a block= window no SYN takes the full way: each CPU gives its
+ * entry what it counted at its first drop of each new tick. */
+static void test_flood_own_window(struct env *env, __u64 t)
+{
+	static const struct test_rule rules[] = { { "198.18.46.0/24",
+						    LIMIT(2, 1000, .block_ns = 10 * SEC_NS) } };
+	const char *src = "198.18.46.1";
+	__u64 dropped;
+
+	if (!check(env_load(env, rules, 1) == 0, "own counts, window: load 2/1s block=10s"))
+		return;
+	mark(env);
+	dropped = drops_of(env, src, t, 200);
+	CHECK_EQ_U64("own counts, window: 200 SYNs at one instant, 199 dropped", 199, dropped);
+	CHECK_EQ_U64("own counts, window: all but the first drop in the window", 198,
+		     delta(env, STAT_SYN_DROP_BLOCK));
+	check_drops(env, "own counts, window: at the instant", src, 64, 199);
+	CHECK_STR("own counts, window: a tick later, still in the window", "D",
+		  burst(env, src, t + 4 * NSEC_PER_MSEC, 1));
+	check_drops(env, "own counts, window: the tick's first drop gave the entry the rest", src,
+		    199, 200);
+}
+
 static void test_flood_cache(struct env *env)
 {
 	static const struct test_rule rules[] = {
@@ -736,6 +859,8 @@ static void test_flood_cache(struct env *env)
 
 	test_flood_cache_set(env, t);
 	test_flood_own_counts(env, t);
+	test_flood_own_refill(env, t);
+	test_flood_own_window(env, t);
 
 	/* 20 s later every block here has ended: the first SYN of each passes
 	 * and empties its entry of the blocked table */
@@ -1006,7 +1131,7 @@ static void test_two_cpus_blocked(struct env *env)
 	static const char *const mode[] = { "strict", "leaky" };
 	static const char *const src[] = { "198.18.204.1", "198.18.205.1" };
 	struct blocked_state seen, raw, after;
-	__u64 passed, dropped, rate;
+	__u64 passed, dropped, lost, rate;
 	int m, err;
 
 	env_load(env, rules, 2);
@@ -1016,13 +1141,20 @@ static void test_two_cpus_blocked(struct env *env)
 		err = hammer_two(env, src[m], 1000, 100, 1000);
 		passed = delta(env, STAT_SYN_PASSED);
 		dropped = delta(env, STAT_SYN_DROP_LIMIT);
-		CHECK_EQ_U64("two CPUs, blocked, clock moving: no attempt lost its state", 0,
-			     delta(env, STAT_SYN_NO_STATE));
+		lost = delta(env, STAT_SYN_NO_STATE);
+		/* strict: one episode; leaky sits at the limit, and an episode
+		 * that ends under one CPU while the other holds its entry passes
+		 * that CPU's attempt untracked (the edge of a block) */
+		check(m == 0 ? lost == 0 : lost <= 16,
+		      "two CPUs %s, blocked, clock moving: %s attempt lost its state (%llu)",
+		      mode[m], m == 0 ? "no" : "at most 16 at episode edges: an",
+		      (unsigned long long)lost);
 		if (!check(!err && state_of(env, src[m], &seen) == 1 &&
-			       passed + dropped == 200000 && passed >= 999 && passed <= 1000,
+			       passed + dropped + lost == 200000 && passed >= 999 && passed <= 1000,
 			   "two CPUs %s, blocked, clock moving every 100 SYNs: 999 or 1000 of "
-			   "200000 passed, the rest dropped (got %llu and %llu)",
-			   mode[m], (unsigned long long)passed, (unsigned long long)dropped))
+			   "200000 passed, the rest dropped or untracked (got %llu, %llu and %llu)",
+			   mode[m], (unsigned long long)passed, (unsigned long long)dropped,
+			   (unsigned long long)lost))
 			continue;
 
 		rate = (seen.state.value + (1 << 15)) >> 16;

@@ -254,8 +254,6 @@ static struct synlimit_bpf *load(__u32 max_sources)
 	return skel;
 }
 
-/* A table: `default_limit` for everything, plus n extra /32 (IPv4, n <= 100000)
- * or /64 (IPv6) rules that the measured sources do not match. */
 /*
  * The key of the j-th IPv4 rule of a large table, all in 198.19.0.0/16:
  * its 65536 /32s, then its 32768 /31s, then its 16384 /30s (114688 keys).
@@ -271,6 +269,8 @@ static void v4_rule_key(struct rule_key *key, __u32 j)
 	key->addr.u32[3] = htonl(0xc6130000U + (((j - first) << level) & 0xffff));
 }
 
+/* A table: def for everything, plus n extra /32s and wider (IPv4, n <= 114688)
+ * or /64s (IPv6, v6_rules), 1000 a period, that the measured sources do not match. */
 static int load_rules_with(struct synlimit_bpf *skel, const struct limit_spec *def, int n,
 			   int v6_rules, int *table_fd_out)
 {

@@ -277,17 +277,13 @@ static __always_inline int flood_points_to(const struct flood_entry *e,
  * counted for its own, into that one (where it is still held). */
 static __always_inline void flood_refold(struct flood_entry *e)
 {
-	struct flood_fold f = { .bucket = e->bucket, .way = e->way, .tag = e->tag };
 	struct blocked_bucket *b;
 
 	if (!e->own_counts)
 		return;
-	flood_take(e, &f);
-	if (!f.drops && !f.adds)
-		return;
-	b = bpf_map_lookup_elem(&blocked_sources, &f.bucket);
+	b = bpf_map_lookup_elem(&blocked_sources, &e->bucket);
 	if (b)
-		flood_give(b, &f);
+		flood_own_fold(e, b);
 }
 
 /* After the full way dropped a SYN whose source is in the blocked table

@@ -112,10 +112,10 @@ static void unfolded_of(const struct flood_entry *e, __u64 *drops, __u64 *adds)
 }
 
 void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
-			int way, struct blocked_state *blk)
+			int way, __u32 tag, struct blocked_state *blk)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, i;
-	__u32 tag = source_hash_tag(source_key_hash(key, seed)), slot;
+	__u32 slot;
 	__u64 drops = 0, adds = 0;
 	struct flood_entry *e;
 
@@ -159,7 +159,7 @@ int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source
 		struct blocked_state blk;
 
 		memcpy(&blk, bucket_state(&bucket, blocked, way), sizeof(blk));
-		flood_unfolded_add(cache_fd, seed, key, index, way, &blk);
+		flood_unfolded_add(cache_fd, seed, key, index, way, source_hash_tag(h), &blk);
 		memcpy(state_out, &blk, state_size < sizeof(blk) ? state_size : sizeof(blk));
 		return 0;
 	}
@@ -221,7 +221,7 @@ static int dump_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 	const struct bucket_head *head = bucket;
 	struct dump_walk *d = ctx;
 	struct source_dump *out = d->out;
-	size_t state_size = state_size_of(blocked), n;
+	size_t state_size = state_size_of(blocked), k = out->count;
 	int w;
 
 	if (out->count + SOURCE_WAYS > d->cap) {
@@ -238,15 +238,15 @@ static int dump_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 		out->states = states;
 		d->cap = cap;
 	}
-	n = bucket_entries(bucket, blocked, out->keys + out->count,
-			   (char *)out->states + out->count * state_size);
-	/* bucket_entries keeps the order of the ways */
+	out->count += bucket_entries(bucket, blocked, out->keys + out->count,
+				     (char *)out->states + out->count * state_size);
+	/* entries k.. are the bucket's used ways, in order */
 	for (w = 0; blocked && w < SOURCE_WAYS; w++)
-		if (head->tag[w])
-			flood_unfolded_add(d->cache_fd, d->seed, &out->keys[out->count], index, w,
-					   (struct blocked_state *)out->states + out->count++);
-	if (!blocked)
-		out->count += n;
+		if (head->tag[w]) {
+			flood_unfolded_add(d->cache_fd, d->seed, &out->keys[k], index, w,
+					   head->tag[w], (struct blocked_state *)out->states + k);
+			k++;
+		}
 	return 0;
 }
 

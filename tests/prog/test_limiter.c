@@ -1122,6 +1122,20 @@ static int hammer_two(struct env *env, const char *src, int batches, __u32 repea
  * full way folds both CPUs' counts in at every new instant while the other
  * CPU goes on counting. No drop or attempt may be lost or taken twice.
  */
+/* hammer_two from T0, with the SYNs passed and dropped for the limit. */
+static int hammer_counted(struct env *env, const char *src, int batches, __u32 repeat,
+			  int tick_every, __u64 *passed, __u64 *dropped)
+{
+	int err;
+
+	set_clock(env, T0);
+	mark(env);
+	err = hammer_two(env, src, batches, repeat, tick_every);
+	*passed = delta(env, STAT_SYN_PASSED);
+	*dropped = delta(env, STAT_SYN_DROP_LIMIT);
+	return err;
+}
+
 static void test_two_cpus_blocked(struct env *env)
 {
 	/* a day's period: over the test's 1 ms of clock, decay is below 1e-8 */
@@ -1136,11 +1150,7 @@ static void test_two_cpus_blocked(struct env *env)
 
 	env_load(env, rules, 2);
 	for (m = 0; m < 2; m++) {
-		set_clock(env, T0);
-		mark(env);
-		err = hammer_two(env, src[m], 1000, 100, 1000);
-		passed = delta(env, STAT_SYN_PASSED);
-		dropped = delta(env, STAT_SYN_DROP_LIMIT);
+		err = hammer_counted(env, src[m], 1000, 100, 1000, &passed, &dropped);
 		lost = delta(env, STAT_SYN_NO_STATE);
 		/* strict: one episode; leaky sits at the limit, and an episode
 		 * that ends under one CPU while the other holds its entry passes
@@ -1212,11 +1222,7 @@ static void test_two_cpus(struct env *env)
 	}
 	env_load(env, strict, 2);
 	for (m = 0; m < 2; m++) {
-		set_clock(env, T0);
-		mark(env);
-		err = hammer_two(env, src[m], 1, 100000, 0);
-		passed = delta(env, STAT_SYN_PASSED);
-		dropped = delta(env, STAT_SYN_DROP_LIMIT);
+		err = hammer_counted(env, src[m], 1, 100000, 0, &passed, &dropped);
 		/* at one instant each attempt adds exactly 1: attempts 1..999 pass,
 		 * whatever the interleaving of the two CPUs' atomic adds */
 		check(!err && passed == 999 && passed + dropped == 200000,
@@ -1251,10 +1257,7 @@ static void test_two_cpus(struct env *env)
 	 * day's period make a rate of 200000 (decay and rounding < 0.01). */
 	env_load(env, never_over, 2);
 	for (m = 0; m < 2; m++) {
-		set_clock(env, T0);
-		mark(env);
-		err = hammer_two(env, src_ticking[m], 1000, 100, 1000);
-		passed = delta(env, STAT_SYN_PASSED);
+		err = hammer_counted(env, src_ticking[m], 1000, 100, 1000, &passed, &dropped);
 		where = state_of(env, src_ticking[m], &blk);
 		check(!err && passed == 200000 && where == 0 &&
 			  (blk.state.value + (1 << 15)) >> 16 == 200000,

@@ -26,6 +26,18 @@
  * keys (a network per rule) are counted in the shared entry with atomic
  * adds, exactly as the full way counts them.
  *
+ * A known source under its limit has an entry too, once it sent a second
+ * attempt at the instant of its state (a busy source: a proxy, a NAT):
+ * pointing to its state in the sources table, it passes further attempts at
+ * that instant with one compare-and-swap, while the rate stays under the
+ * limit after the attempt, exactly where the full way's lock-free step
+ * passes them (fast_attempt). The attempt that would reach the limit, a new
+ * tick, a reload take the full way. A source blocked meanwhile cannot pass
+ * here: its state in the sources table stays as it was at its first drop,
+ * at or over the limit, or at an earlier instant. Cookie mode decides every
+ * SYN itself (its auto mode counts them), so known entries are not used
+ * while it is set up on any interface.
+ *
  * Bans are checked before the cache, so a ban still overrides. Only ewma
  * rules of periods of a second or more are cached: they read the coarse
  * clock, whose instants the flood shares. Per CPU, so an entry is never
@@ -40,6 +52,7 @@
 #include "synlimit/rate.h"
 #include "maps.h"
 #include "source_table.h"
+#include "syncookie.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -221,8 +234,54 @@ static __always_inline void flood_fold(const struct rule *rule, const struct sou
 		flood_give(b, &f);
 }
 
+/* Is cookie mode set up on some interface? Then it decides every SYN. */
+static __always_inline int flood_cookies_set_up(void)
+{
+	const struct cookie_config *cc;
+	__u32 zero = 0;
+
+	cc = bpf_map_lookup_elem(&cookie_config, &zero);
+	return !cc || cc->ifaces;
+}
+
+/* Compare-and-swap tries of a known entry's pass before the full way. */
+#define FLOOD_PASS_TRIES 4
+
+/* A SYN from a known source at the instant of its state (e points to it),
+ * passed where the rate after it is still under the limit; 0: take the
+ * full way. */
+static __always_inline enum synlimit_stat flood_pass(struct flood_entry *e)
+{
+	struct source_state *state;
+	struct source_bucket *b;
+	__u64 now, seen;
+	int i;
+
+	if (flood_cookies_set_up())
+		return 0;
+	b = bpf_map_lookup_elem(&sources, &e->bucket);
+	if (!b || *(volatile __u32 *)&b->head.tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
+		return 0;
+	state = &b->state[e->way & (SOURCE_WAYS - 1)];
+	now = clock_now(1);
+	if (state->shape != e->shape || *(volatile __u64 *)&state->stamp_ns != now)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < FLOOD_PASS_TRIES; i++) {
+		seen = *(volatile __u64 *)&state->value;
+		if (seen + Q16_ONE >= e->limit_q16)
+			return 0;
+		if (__sync_val_compare_and_swap(&state->value, seen, seen + Q16_ONE) == seen) {
+			e->hits++;
+			e->used_ns = now;
+			return STAT_SYN_PASSED;
+		}
+	}
+	return 0;
+}
+
 /* The outcome of a SYN from a source the cache knows to be over its limit,
- * counted in its state; 0: take the full way. */
+ * counted in its state, or known and under it; 0: take the full way. */
 static __always_inline enum synlimit_stat flood_drop(const struct syn_source *syn)
 {
 	__u32 slot = flood_set_of(&syn->addr), zero = 0;
@@ -244,6 +303,8 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg || cfg->generation != e->generation)
 		return 0;
+	if (e->known)
+		return flood_pass(e);
 	b = bpf_map_lookup_elem(&blocked_sources, &e->bucket);
 	if (!b || *(volatile __u32 *)&b->head.tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
 		return 0;
@@ -265,14 +326,6 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	return flood_over(e->flags, STAT_SYN_DROP_LIMIT);
 }
 
-/* Does e point to ref's blocked entry? */
-static __always_inline int flood_points_to(const struct flood_entry *e,
-					   const struct source_ref *ref)
-{
-	return e->bucket == ref->blocked_bucket &&
-	       e->way == (ref->blocked_way & (SOURCE_WAYS - 1)) && e->tag == ref->tag;
-}
-
 /* Before this CPU's entry e counts for another blocked entry: what it
  * counted for its own, into that one (where it is still held). */
 static __always_inline void flood_refold(struct flood_entry *e)
@@ -286,6 +339,39 @@ static __always_inline void flood_refold(struct flood_entry *e)
 		flood_own_fold(e, b);
 }
 
+/* e, for syn's source under rule: its state is way `way` of `bucket`
+ * (the blocked table's, or the sources table's where known), holding tag.
+ * What e counted for the blocked entry it pointed to goes there first. */
+static __always_inline void flood_point(struct flood_entry *e, const struct syn_source *syn,
+					const struct rule *rule, __u32 bucket, int way, __u32 tag,
+					int known, __u64 now)
+{
+	int moved = e->known != known || e->bucket != bucket ||
+		    e->way != (way & (SOURCE_WAYS - 1)) || e->tag != tag;
+
+	if (moved)
+		flood_refold(e);
+	e->src = syn->addr;
+	e->generation = rule->generation;
+	e->dport = syn->dport;
+	e->any_port = !syn->port_rules;
+	e->flags = rule->flags;
+	e->bucket = bucket;
+	e->way = way & (SOURCE_WAYS - 1);
+	e->tag = tag;
+	e->own_counts = !known && rule->per_prefix == 128;
+	e->known = known;
+	e->shape = rule->shape;
+	e->limit_q16 = rule->limit_q16;
+	e->block_ns = rule->block_ns;
+	e->hits = 0;
+	e->used_ns = now;
+	/* where stores are not seen in order (arm64): the new entry before
+	 * anything counted for it (flood_take) */
+	if (moved)
+		__sync_fetch_and_add(&e->folded, 0);
+}
+
 /* After the full way dropped a SYN whose source is in the blocked table
  * (ref): remember where, for the next, in the way of its set that holds
  * it, else an empty one, else the one used longer ago. */
@@ -294,7 +380,6 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 {
 	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
 	struct flood_entry *e, *e1;
-	int moved;
 
 	if (!flood_cacheable(rule))
 		return;
@@ -306,27 +391,41 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	    (flood_match(e1, syn) ||
 	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
 		e = e1;
-	moved = !flood_points_to(e, ref);
-	if (moved)
-		flood_refold(e);
-	e->src = syn->addr;
-	e->generation = rule->generation;
-	e->dport = syn->dport;
-	e->any_port = !syn->port_rules;
-	e->flags = rule->flags;
-	e->bucket = ref->blocked_bucket;
-	e->way = ref->blocked_way & (SOURCE_WAYS - 1);
-	e->tag = ref->tag;
-	e->own_counts = rule->per_prefix == 128;
-	e->shape = rule->shape;
-	e->limit_q16 = rule->limit_q16;
-	e->block_ns = rule->block_ns;
-	e->hits = 0;
-	e->used_ns = now;
-	/* where stores are not seen in order (arm64): the new entry before
-	 * anything counted for it (flood_take) */
-	if (moved)
-		__sync_fetch_and_add(&e->folded, 0);
+	flood_point(e, syn, rule, ref->blocked_bucket, ref->blocked_way, ref->tag, 0, now);
+}
+
+/* May a known source's entry take e? Not where e drops a flood in this
+ * tick: a busy source must not cost a flooder its entry. */
+static __always_inline int flood_known_may_take(const struct flood_entry *e, __u64 now)
+{
+	return !e->generation || e->known || e->used_ns != now;
+}
+
+/*
+ * After the full way passed a SYN at the instant of its source's state
+ * (ref; way `way` of its bucket in the sources table): remember where, in
+ * the way of its set that holds the source, else an empty one, else the
+ * one used longer ago that a known entry may take.
+ */
+static __always_inline void flood_fill_known(const struct syn_source *syn, const struct rule *rule,
+					     const struct source_ref *ref, int way, __u64 now)
+{
+	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
+	struct flood_entry *e, *e1;
+
+	if (!flood_cacheable(rule) || flood_cookies_set_up())
+		return;
+	e = bpf_map_lookup_elem(&flood_cache, &slot);
+	e1 = bpf_map_lookup_elem(&flood_cache, &other);
+	if (!e || !e1)
+		return;
+	if (!flood_match(e, syn) &&
+	    (flood_match(e1, syn) || !flood_known_may_take(e, now) ||
+	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
+		e = e1;
+	if (!flood_match(e, syn) && !flood_known_may_take(e, now))
+		return;
+	flood_point(e, syn, rule, ref->source_bucket, way, ref->tag, 1, now);
 }
 
 #endif /* SYNLIMIT_FLOOD_CACHE_H */

@@ -418,8 +418,12 @@ static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *s
 	return unblock_source(st, rule, ref, blk, now);
 }
 
-static __always_inline enum synlimit_stat
-limit_source(struct synlimit_stats *st, const struct rule *rule, struct source_ref *ref, __u64 now)
+/* The limit for a SYN from ref's key; *known: the way of its state in the
+ * sources table where it passed at the state's instant, else -1. */
+static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st,
+						       const struct rule *rule,
+						       struct source_ref *ref, __u64 now,
+						       int *known)
 {
 	struct blocked_bucket *blocked;
 	struct source_state *state, after;
@@ -455,8 +459,10 @@ limit_source(struct synlimit_stats *st, const struct rule *rule, struct source_r
 	fast = fast_attempt(state, rule, now, &rate);
 	if (fast == FAST_EXACT)
 		now = clock_now(0);
-	if (fast == FAST_PASS)
+	if (fast == FAST_PASS) {
+		*known = w & (SOURCE_WAYS - 1);
 		return STAT_SYN_PASSED;
+	}
 	if (fast == FAST_OVER) {
 		after = *state;
 		after.stamp_ns = now;
@@ -547,13 +553,16 @@ __noinline int limit_rule(struct synlimit_stats *st, const struct rule *rule,
 			  const struct syn_source *syn, struct limit_ctx *lc)
 {
 	enum synlimit_stat outcome;
+	int known = -1;
 
 	if (!st || !rule || !syn || !lc)
 		return STAT_SYN_NO_STATE;
-	outcome = limit_source(st, rule, &lc->ref, lc->now);
-	if (lc->ref.blocked_way >= 0 &&
-	    (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
-	     outcome == STAT_SYN_WOULD_DROP))
+	outcome = limit_source(st, rule, &lc->ref, lc->now, &known);
+	if (known >= 0)
+		flood_fill_known(syn, rule, &lc->ref, known, lc->now);
+	else if (lc->ref.blocked_way >= 0 &&
+		 (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
+		  outcome == STAT_SYN_WOULD_DROP))
 		flood_fill(syn, rule, &lc->ref, lc->now);
 	return outcome;
 }

@@ -95,7 +95,8 @@ TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
 }
 
 /* The flood cache (bpf/flood_cache.h): per CPU, two ways a set, a blocked
- * source's SYNs dropped with no rule lookup. */
+ * source's SYNs dropped, and a known source's passed at the instant of its
+ * state, with no rule lookup. */
 #define FLOOD_CACHE_BITS 12 /* sets */
 #define FLOOD_CACHE_WAYS 2  /* entries a set: 8192 a CPU */
 
@@ -125,10 +126,10 @@ struct flood_entry {
 	__be16 dport;
 	__u8 any_port; /* no port rule can apply to src: dport is not compared */
 	__u8 flags;    /* the rule's RULE_F_* */
-	__u32 bucket;  /* where in the blocked table */
+	__u32 bucket;  /* where in the blocked table (known: in the sources table) */
 	__u16 way;
 	__u8 own_counts; /* src is its state key: drops counted here, folded in later */
-	__u8 pad;
+	__u8 known;	 /* points to a state under its limit, not a blocked one */
 	__u32 tag;
 	__u32 shape; /* the rule's */
 	__u64 limit_q16;

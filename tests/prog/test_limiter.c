@@ -26,6 +26,7 @@
 #include "source_table.h"
 #include "stats.h"
 #include "synlimit.skel.h"
+#include "synlimit/cookie.h"
 #include "synlimit/rate.h"
 
 #define SEC_NS	  NSEC_PER_SEC
@@ -505,15 +506,16 @@ static int raw_blocked_of(struct env *env, const char *src, struct blocked_state
 
 /* ---- the flood cache: drops decided with no rule lookup ---- */
 
-/* SYNs the flood cache decided for src, over every CPU's entries. */
-static __u64 cache_hits(struct env *env, const char *src)
+/* Over every CPU's flood cache entries for src: the SYNs they decided,
+ * or with known, how many of them point to a state under its limit. */
+static __u64 cache_count(struct env *env, const char *src, int known)
 {
 	int fd = bpf_map__fd(env->skel->maps.flood_cache), ncpu = libbpf_num_possible_cpus(), c;
 	struct flood_entry *per_cpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per_cpu));
 	union synlimit_addr addr;
 	unsigned int prefix;
 	const char *why;
-	__u64 hits = 0;
+	__u64 sum = 0;
 	__u32 slot;
 
 	addr_parse(src, &addr, &prefix, &why);
@@ -521,9 +523,14 @@ static __u64 cache_hits(struct env *env, const char *src)
 		if (!bpf_map_lookup_elem(fd, &slot, per_cpu))
 			for (c = 0; c < ncpu; c++)
 				if (per_cpu[c].generation && !memcmp(&per_cpu[c].src, &addr, 16))
-					hits += per_cpu[c].hits;
+					sum += known ? per_cpu[c].known : per_cpu[c].hits;
 	free(per_cpu);
-	return hits;
+	return sum;
+}
+
+static __u64 cache_hits(struct env *env, const char *src)
+{
+	return cache_count(env, src, 0);
 }
 
 /* Buckets of the blocked table whose occupancy bit does not say whether
@@ -781,6 +788,136 @@ static void test_flood_own_window(struct env *env, __u64 t)
 		    199, 200);
 }
 
+/* Cookie mode set up on an interface (1) or on none (0). */
+static void cookies_set_up(struct env *env, __u32 ifaces)
+{
+	int fd = bpf_map__fd(env->skel->maps.cookie_config);
+	struct cookie_config cfg;
+	__u32 zero = 0;
+
+	if (!bpf_map_lookup_elem(fd, &zero, &cfg)) {
+		cfg.ifaces = ifaces;
+		bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
+	}
+}
+
+/* A source's rate in the sources table under a per-network key. */
+static __u64 net_rate(struct env *env, const char *net)
+{
+	struct source_key key = { 0 };
+	struct source_state state = { 0 };
+	unsigned int prefix;
+	const char *why;
+
+	addr_parse(net, &key.addr, &prefix, &why);
+	key.prefixlen = prefix;
+	return find_state(env->skel, &key, &state, 0) ? 0 : state.value;
+}
+
+/*
+ * A known source's second attempt at the instant of its state fills a
+ * known entry; the cache passes what follows at that instant while the
+ * rate after it stays under the limit, exactly as the full way would.
+ */
+static void test_flood_known(struct env *env, __u64 t)
+{
+	static const struct test_rule rules[] = {
+		{ "198.18.50.0/24", LIMIT(10, 1000) },
+		{ "198.18.51.0/24", LIMIT(10, 1000, .leaky = 1) },
+		{ "198.18.52.0/24", LIMIT(100, 1000, .per_prefix = 24 + 96) },
+		{ "198.18.53.0/24", LIMIT(10, 500) },
+		{ "198.18.64.0/18", LIMIT(10, 1000) },
+	};
+	static const char *const mode[] = { "strict", "leaky" };
+	static const char *const src[] = { "198.18.50.1", "198.18.51.1" };
+	const __u64 next = t + 4 * NSEC_PER_MSEC;
+	struct blocked_state blk;
+	char flooder[2][32] = { "", "" }, busy[32] = "198.18.64.1";
+	int m, i, found = 0;
+
+	if (!check(env_load(env, rules, ARRAY_SIZE(rules)) == 0, "known: load the rules"))
+		return;
+	for (m = 0; m < 2; m++) {
+		mark(env);
+		CHECK_STR("known: 10/1s, nine at one instant pass", "PPPPPPPPP",
+			  burst(env, src[m], t, 9));
+		CHECK_EQ_U64("known: the second filled a known entry", 1,
+			     cache_count(env, src[m], 1));
+		CHECK_EQ_U64("known: the third to the ninth were the cache's", 7,
+			     cache_hits(env, src[m]));
+		CHECK_EQ_U64("known: counted as passed (syn_passed)", 9,
+			     delta(env, STAT_SYN_PASSED));
+		if (check(state_of(env, src[m], &blk) == 0, "known: %s source not blocked",
+			  mode[m]))
+			CHECK_EQ_U64("known: every attempt in the rate (9.0)", 9ULL << 16,
+				     blk.state.value);
+		/* the attempt that reaches the limit: the full way, then a
+		 * blocked entry takes the known one's place */
+		CHECK_STR("known: the tenth reaches the limit, then blocked", "DDD",
+			  burst(env, src[m], t, 3));
+		CHECK_EQ_U64("known: the entry now drops (known entries)", 0,
+			     cache_count(env, src[m], 1));
+		if (check(state_of(env, src[m], &blk) == 1, "known: %s source blocked", mode[m]))
+			CHECK_EQ_U64("known: the blocked rate (strict 12.0, leaky 9.0)",
+				     (m ? 9ULL : 12ULL) << 16, blk.state.value);
+	}
+	CHECK_STR("known: a period under a second reads the exact clock: no cache", "PPPP",
+		  burst(env, "198.18.53.1", t, 4));
+	CHECK_EQ_U64("known: ...no entry", 0, cache_count(env, "198.18.53.1", 1));
+
+	/* per /24: two hosts' entries point to the network's one state */
+	CHECK_STR("known: per /24, three from one host", "PPP", burst(env, "198.18.52.1", t, 3));
+	CHECK_STR("known: ...three from another", "PPP", burst(env, "198.18.52.2", t, 3));
+	CHECK_EQ_U64("known: per /24, the network's rate has all six (6.0)", 6ULL << 16,
+		     net_rate(env, "198.18.52.0/24"));
+	CHECK_EQ_U64("known: the first host's third and the other's second and third: hits", 3,
+		     cache_hits(env, "198.18.52.1") + cache_hits(env, "198.18.52.2"));
+
+	/* at the next tick the first attempt takes the full way (the locked
+	 * step moves the instant), then the entry passes the others */
+	CHECK_STR("known: at the next tick", "PPP", burst(env, "198.18.52.1", next, 3));
+	CHECK_EQ_U64("known: the entry passed the second and third too", 3,
+		     cache_hits(env, "198.18.52.1"));
+
+	/* cookie mode decides every SYN itself: no known entry is used */
+	cookies_set_up(env, 1);
+	CHECK_STR("known: cookie mode set up, not on this interface", "PPP",
+		  burst(env, "198.18.52.2", next, 3));
+	CHECK_EQ_U64("known: ...its entry passed none of them", 2, cache_hits(env, "198.18.52.2"));
+	cookies_set_up(env, 0);
+
+	/* a reload: the entry belongs to the old table */
+	if (!check(env_load(env, rules, ARRAY_SIZE(rules)) == 0, "known: reload the rules"))
+		return;
+	CHECK_STR("known: after a reload, the full way refills, then the cache", "PPP",
+		  burst(env, "198.18.52.2", next, 3));
+	CHECK_EQ_U64("known: two hits after the refill", 2, cache_hits(env, "198.18.52.2"));
+	/* 6.0 at t, 4 ms of a 1 s period's decay, then nine more attempts */
+	check(net_rate(env, "198.18.52.0/24") >> 16 == 14,
+	      "known: the network's rate has every attempt (14.9..15.0, got %.3f)",
+	      (double)net_rate(env, "198.18.52.0/24") / 65536);
+
+	/* two flooders dropped in this tick keep their set from a busy source */
+	for (i = 2; i < 64 * 256 && found < 2; i++) {
+		snprintf(flooder[found], sizeof(flooder[0]), "198.18.%d.%d", 64 + i / 256, i % 256);
+		if (i % 256 && 64 + i / 256 != 100 && 64 + i / 256 != 101 &&
+		    flood_set(flooder[found]) == flood_set(busy))
+			found++;
+	}
+	if (!check(found == 2, "known: two sources of the set of %s", busy))
+		return;
+	CHECK_STR("known: two flooders blocked", "PPPPPPPPPDDD", burst(env, flooder[0], next, 12));
+	CHECK_STR("known: ...both", "PPPPPPPPPDDD", burst(env, flooder[1], next, 12));
+	CHECK_STR("known: a busy source in their set, the same tick", "PPPP",
+		  burst(env, busy, next, 4));
+	CHECK_EQ_U64("known: ...gets no entry", 0, cache_count(env, busy, 1));
+	CHECK_EQ_U64("known: the flooders kept theirs", 4,
+		     cache_hits(env, flooder[0]) + cache_hits(env, flooder[1]));
+	CHECK_STR("known: a tick later the busy source takes the older", "PPP",
+		  burst(env, busy, next + 4 * NSEC_PER_MSEC, 3));
+	CHECK_EQ_U64("known: ...as a known entry", 1, cache_count(env, busy, 1));
+}
+
 static void test_flood_cache(struct env *env)
 {
 	static const struct test_rule rules[] = {
@@ -861,6 +998,7 @@ static void test_flood_cache(struct env *env)
 	test_flood_own_counts(env, t);
 	test_flood_own_refill(env, t);
 	test_flood_own_window(env, t);
+	test_flood_known(env, t);
 
 	/* 20 s later every block here has ended: the first SYN of each passes
 	 * and empties its entry of the blocked table */
@@ -1264,6 +1402,9 @@ static void test_two_cpus(struct env *env)
 		      "two CPUs %s, clock moving every 100 SYNs: the rate counts all 200000 "
 		      "attempts (got %.3f, %llu passed)",
 		      mode[m], (double)blk.state.value / 65536, (unsigned long long)passed);
+		check(cache_hits(env, src_ticking[m]) > 0,
+		      "two CPUs %s, clock moving: known entries passed some of them (%llu)",
+		      mode[m], (unsigned long long)cache_hits(env, src_ticking[m]));
 	}
 	test_two_cpus_blocked(env);
 }

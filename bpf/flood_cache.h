@@ -32,9 +32,12 @@
  * that instant with one compare-and-swap, while the rate stays under the
  * limit after the attempt, exactly where the full way's lock-free step
  * passes them (fast_attempt). The attempt that would reach the limit, a new
- * tick, a reload take the full way. A source blocked meanwhile cannot pass
- * here: its state in the sources table stays as it was at its first drop,
- * at or over the limit, or at an earlier instant. Cookie mode decides every
+ * tick, a reload take the full way. A source blocked meanwhile does not
+ * pass here: the bit of its bucket in the blocked table is set from its
+ * first drop on, and a set bit sends the SYN the full way. (Its state in
+ * the sources table stays as the first drop left it, at or over the limit,
+ * except where another CPU that had looked before the block moved it to a
+ * new tick.) Cookie mode decides every
  * SYN itself (its auto mode counts them), so known entries are not used
  * while it is set up on any interface.
  *
@@ -254,10 +257,13 @@ static __always_inline enum synlimit_stat flood_pass(struct flood_entry *e)
 {
 	struct source_state *state;
 	struct source_bucket *b;
-	__u64 now, seen;
+	__u64 now, seen, *occupied;
 	int i;
 
 	if (flood_cookies_set_up())
+		return 0;
+	occupied = occupancy_of(e->blocked_bucket);
+	if (!occupied || *occupied & occupancy_bit(e->blocked_bucket))
 		return 0;
 	b = bpf_map_lookup_elem(&sources, &e->bucket);
 	if (!b || *(volatile __u32 *)&b->head.tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
@@ -426,6 +432,7 @@ static __always_inline void flood_fill_known(const struct syn_source *syn, const
 	if (!flood_match(e, syn) && !flood_known_may_take(e, now))
 		return;
 	flood_point(e, syn, rule, ref->source_bucket, way, ref->tag, 1, now);
+	e->blocked_bucket = ref->blocked_bucket;
 }
 
 #endif /* SYNLIMIT_FLOOD_CACHE_H */

@@ -31,13 +31,19 @@ int control_compile(const char *path, __u64 period_ns, int leaky, int dry_run, i
 	return err == -ENOMEM ? err : err ? -EINVAL : 0;
 }
 
-/* Install a compiled file as the live table and record it in the config,
+/*
+ * Install a compiled file as the live table and record it in the config,
  * under the pin directory's lock. Its rules carry the table's generation,
  * and so do the events they cause, so that an event is never labelled with
- * another table's FILE:LINE. */
+ * another table's FILE:LINE. The config goes first: from then on what the
+ * flood cache learnt under the old table is stale (bpf/flood_cache.h), also
+ * while the swap waits for the readers of the old one. If the table cannot
+ * be installed, the config is put back.
+ */
 static int install_limits(const struct loaded *l, const char *path, struct limits *limits,
 			  struct synlimit_config *config)
 {
+	struct synlimit_config before = *config;
 	__u32 generation = config->generation + 1;
 	char *real = realpath(path, NULL);
 	size_t i;
@@ -45,20 +51,23 @@ static int install_limits(const struct loaded *l, const char *path, struct limit
 
 	for (i = 0; i < limits->count; i++)
 		limits->entries[i].rule.generation = generation;
-	err = limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
-	if (err) {
-		pr_warn("cannot install the new limit table: %s\n", strerror(-err));
-		free(real);
-		return err;
-	}
 	snprintf(config->limits_path, sizeof(config->limits_path), "%s", real ? real : path);
 	free(real);
 	config->rule_count = (__u32)limits->count;
 	config->generation = generation;
 	config->loaded_at = (__u64)time(NULL);
 	err = config_write(l, config);
-	if (err)
-		pr_warn("the new limits are live, but recording them failed: %s\n", strerror(-err));
+	if (err) {
+		pr_warn("cannot record the new limits: %s\n", strerror(-err));
+		*config = before;
+		return err;
+	}
+	err = limit_table_install(l->tables_fd, l->port_tables_fd, limits->entries, limits->count);
+	if (err) {
+		pr_warn("cannot install the new limit table: %s\n", strerror(-err));
+		*config = before;
+		config_write(l, config);
+	}
 	return err;
 }
 

@@ -918,6 +918,79 @@ static void test_flood_known(struct env *env, __u64 t)
 	CHECK_EQ_U64("known: ...as a known entry", 1, cache_count(env, busy, 1));
 }
 
+/* The test thread on CPU cpu (0 or 1). */
+static void on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* src's state in the sources table (a per-host key) set to rate at now, as
+ * a CPU that had looked before src was blocked leaves it. 0 or -1. */
+static int sources_state_set(struct env *env, const char *src, __u64 now, __u64 rate)
+{
+	int fd = bpf_map__fd(env->skel->maps.sources), w;
+	struct source_key key = { .prefixlen = 128 };
+	struct source_bucket b;
+	unsigned int prefix;
+	const char *why;
+	__u32 index;
+	__u64 h;
+
+	addr_parse(src, &key.addr, &prefix, &why);
+	h = source_key_hash(&key, TEST_SEED);
+	index = source_hash_bucket(h, bpf_map__max_entries(env->skel->maps.sources));
+	if (bpf_map_lookup_elem(fd, &index, &b))
+		return -1;
+	w = bucket_way(&b.head, source_hash_tag(h), &key);
+	if (w < 0)
+		return -1;
+	b.state[w].stamp_ns = now;
+	b.state[w].value = rate;
+	return bpf_map_update_elem(fd, &index, &b, BPF_ANY) ? -1 : 0;
+}
+
+/*
+ * A CPU that looked at the blocked table before another CPU blocked the
+ * source may step the source's state in the sources table to a new tick,
+ * under the limit: a known entry another CPU still holds must not pass the
+ * blocked source's SYNs then (the blocked table's bit sends them the full
+ * way, here into the block window).
+ */
+static void test_flood_known_blocked(struct env *env, __u64 t)
+{
+	static const struct test_rule rules[] = {
+		{ "198.18.54.0/24", LIMIT(10, 1000, .block_ns = 10 * SEC_NS) },
+	};
+	const char *src = "198.18.54.1";
+	const __u64 next = t + 4 * NSEC_PER_MSEC;
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		check_skip("known, blocked on another CPU: this machine has one CPU");
+		return;
+	}
+	if (!check(env_load(env, rules, 1) == 0, "known, blocked elsewhere: load 10/1s block=10s"))
+		return;
+	CHECK_STR("known, blocked elsewhere: CPU 0 learns the source", "PPP",
+		  burst(env, src, t, 3));
+	on_cpu(1);
+	CHECK_STR("known, blocked elsewhere: CPU 1 blocks it", "PPPPPPD", burst(env, src, t, 7));
+	on_cpu(0);
+	CHECK_EQ_U64("known, blocked elsewhere: CPU 0 still holds its known entry", 1,
+		     cache_count(env, src, 1));
+	if (!check(sources_state_set(env, src, next, 1ULL << 16) == 0,
+		   "known, blocked elsewhere: its sources state stepped to the next tick, 1.0"))
+		return;
+	mark(env);
+	CHECK_STR("known, blocked elsewhere: CPU 0 drops it in the window", "DD",
+		  burst(env, src, next, 2));
+	CHECK_EQ_U64("known, blocked elsewhere: as block drops (syn_dropped_block)", 2,
+		     delta(env, STAT_SYN_DROP_BLOCK));
+}
+
 static void test_flood_cache(struct env *env)
 {
 	static const struct test_rule rules[] = {
@@ -999,6 +1072,7 @@ static void test_flood_cache(struct env *env)
 	test_flood_own_refill(env, t);
 	test_flood_own_window(env, t);
 	test_flood_known(env, t);
+	test_flood_known_blocked(env, t);
 
 	/* 20 s later every block here has ended: the first SYN of each passes
 	 * and empties its entry of the blocked table */
@@ -1337,6 +1411,26 @@ static void test_two_cpus_blocked(struct env *env)
 	}
 }
 
+/* A host of 198.18.NET.0/24 whose bucket of the blocked table is empty. */
+static void free_blocked_bucket(struct env *env, char *src, size_t size, int net)
+{
+	int fd = bpf_map__fd(env->skel->maps.blocked_occupancy), host;
+	__u32 buckets = bpf_map__max_entries(env->skel->maps.blocked_sources), bucket, word;
+	struct source_key key = { .prefixlen = 128 };
+	unsigned int prefix;
+	const char *why;
+	__u64 bits;
+
+	for (host = 1; host < 255; host++) {
+		snprintf(src, size, "198.18.%d.%d", net, host);
+		addr_parse(src, &key.addr, &prefix, &why);
+		bucket = source_hash_bucket(source_key_hash(&key, TEST_SEED), buckets);
+		word = bucket / 64;
+		if (!bpf_map_lookup_elem(fd, &word, &bits) && !(bits & 1ULL << (bucket % 64)))
+			return;
+	}
+}
+
 static void test_two_cpus(struct env *env)
 {
 	static const struct test_rule strict[] = { { "198.18.200.0/24", LIMIT(1000, 1000) },
@@ -1349,7 +1443,7 @@ static void test_two_cpus(struct env *env)
 	};
 	static const char *const mode[] = { "strict", "leaky" };
 	static const char *const src[] = { "198.18.200.1", "198.18.201.1" };
-	static const char *const src_ticking[] = { "198.18.202.1", "198.18.203.1" };
+	char src_ticking[2][32];
 	struct blocked_state blk;
 	__u64 passed, dropped;
 	int m, err, where;
@@ -1395,6 +1489,9 @@ static void test_two_cpus(struct env *env)
 	 * day's period make a rate of 200000 (decay and rounding < 0.01). */
 	env_load(env, never_over, 2);
 	for (m = 0; m < 2; m++) {
+		/* a host whose bucket of the blocked table holds no blocked
+		 * source: a set bit sends known sources the full way */
+		free_blocked_bucket(env, src_ticking[m], sizeof(src_ticking[m]), 202 + m);
 		err = hammer_counted(env, src_ticking[m], 1000, 100, 1000, &passed, &dropped);
 		where = state_of(env, src_ticking[m], &blk);
 		check(!err && passed == 200000 && where == 0 &&

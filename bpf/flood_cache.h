@@ -345,16 +345,57 @@ static __always_inline void flood_refold(struct flood_entry *e)
 		flood_own_fold(e, b);
 }
 
-/* e, for syn's source under rule: its state is way `way` of `bucket`
- * (the blocked table's, or the sources table's where known), holding tag.
- * What e counted for the blocked entry it pointed to goes there first. */
-static __always_inline void flood_point(struct flood_entry *e, const struct syn_source *syn,
-					const struct rule *rule, __u32 bucket, int way, __u32 tag,
-					int known, __u64 now)
+/* May a known source's entry take e? Not where e drops a flood in this
+ * tick: a busy source must not cost a flooder its entry. */
+static __always_inline int flood_known_may_take(const struct flood_entry *e, __u64 now)
 {
-	int moved = e->known != known || e->bucket != bucket ||
-		    e->way != (way & (SOURCE_WAYS - 1)) || e->tag != tag;
+	return !e->generation || e->known || e->used_ns != now;
+}
 
+/* The way of syn's set to fill: the one that holds its source, else an
+ * empty one, else the one used longer ago; for a known entry, not one a
+ * known entry may not take. NULL: none. */
+static __always_inline struct flood_entry *flood_way(const struct syn_source *syn, int known,
+						     __u64 now)
+{
+	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
+	struct flood_entry *e, *e1;
+
+	e = bpf_map_lookup_elem(&flood_cache, &slot);
+	e1 = bpf_map_lookup_elem(&flood_cache, &other);
+	if (!e || !e1)
+		return NULL;
+	if (!flood_match(e, syn) &&
+	    (flood_match(e1, syn) || (known && !flood_known_may_take(e, now)) ||
+	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
+		e = e1;
+	if (known && !flood_match(e, syn) && !flood_known_may_take(e, now))
+		return NULL;
+	return e;
+}
+
+/*
+ * After the full way decided a SYN of ref's key: remember where its state
+ * is, for the next. known_way < 0: it was dropped and is in the blocked
+ * table (ref->blocked_way); else it passed at the instant of its state,
+ * way known_way of its bucket in the sources table (a known entry). What
+ * the entry counted for the blocked entry it pointed to goes there first.
+ */
+static __always_inline void flood_fill(const struct syn_source *syn, const struct rule *rule,
+				       const struct source_ref *ref, int known_way, __u64 now)
+{
+	int known = known_way >= 0,
+	    way = (known ? known_way : ref->blocked_way) & (SOURCE_WAYS - 1);
+	__u32 bucket = known ? ref->source_bucket : ref->blocked_bucket;
+	struct flood_entry *e;
+	int moved;
+
+	if (!flood_cacheable(rule) || (known && flood_cookies_set_up()))
+		return;
+	e = flood_way(syn, known, now);
+	if (!e)
+		return;
+	moved = e->known != known || e->bucket != bucket || e->way != way || e->tag != ref->tag;
 	if (moved)
 		flood_refold(e);
 	e->src = syn->addr;
@@ -363,10 +404,11 @@ static __always_inline void flood_point(struct flood_entry *e, const struct syn_
 	e->any_port = !syn->port_rules;
 	e->flags = rule->flags;
 	e->bucket = bucket;
-	e->way = way & (SOURCE_WAYS - 1);
-	e->tag = tag;
+	e->way = way;
+	e->tag = ref->tag;
 	e->own_counts = !known && rule->per_prefix == 128;
 	e->known = known;
+	e->blocked_bucket = ref->blocked_bucket;
 	e->shape = rule->shape;
 	e->limit_q16 = rule->limit_q16;
 	e->block_ns = rule->block_ns;
@@ -376,63 +418,6 @@ static __always_inline void flood_point(struct flood_entry *e, const struct syn_
 	 * anything counted for it (flood_take) */
 	if (moved)
 		__sync_fetch_and_add(&e->folded, 0);
-}
-
-/* After the full way dropped a SYN whose source is in the blocked table
- * (ref): remember where, for the next, in the way of its set that holds
- * it, else an empty one, else the one used longer ago. */
-static __always_inline void flood_fill(const struct syn_source *syn, const struct rule *rule,
-				       const struct source_ref *ref, __u64 now)
-{
-	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
-	struct flood_entry *e, *e1;
-
-	if (!flood_cacheable(rule))
-		return;
-	e = bpf_map_lookup_elem(&flood_cache, &slot);
-	e1 = bpf_map_lookup_elem(&flood_cache, &other);
-	if (!e || !e1)
-		return;
-	if (!flood_match(e, syn) &&
-	    (flood_match(e1, syn) ||
-	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
-		e = e1;
-	flood_point(e, syn, rule, ref->blocked_bucket, ref->blocked_way, ref->tag, 0, now);
-}
-
-/* May a known source's entry take e? Not where e drops a flood in this
- * tick: a busy source must not cost a flooder its entry. */
-static __always_inline int flood_known_may_take(const struct flood_entry *e, __u64 now)
-{
-	return !e->generation || e->known || e->used_ns != now;
-}
-
-/*
- * After the full way passed a SYN at the instant of its source's state
- * (ref; way `way` of its bucket in the sources table): remember where, in
- * the way of its set that holds the source, else an empty one, else the
- * one used longer ago that a known entry may take.
- */
-static __always_inline void flood_fill_known(const struct syn_source *syn, const struct rule *rule,
-					     const struct source_ref *ref, int way, __u64 now)
-{
-	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
-	struct flood_entry *e, *e1;
-
-	if (!flood_cacheable(rule) || flood_cookies_set_up())
-		return;
-	e = bpf_map_lookup_elem(&flood_cache, &slot);
-	e1 = bpf_map_lookup_elem(&flood_cache, &other);
-	if (!e || !e1)
-		return;
-	if (!flood_match(e, syn) &&
-	    (flood_match(e1, syn) || !flood_known_may_take(e, now) ||
-	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
-		e = e1;
-	if (!flood_match(e, syn) && !flood_known_may_take(e, now))
-		return;
-	flood_point(e, syn, rule, ref->source_bucket, way, ref->tag, 1, now);
-	e->blocked_bucket = ref->blocked_bucket;
 }
 
 #endif /* SYNLIMIT_FLOOD_CACHE_H */

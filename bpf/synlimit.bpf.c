@@ -558,12 +558,10 @@ __noinline int limit_rule(struct synlimit_stats *st, const struct rule *rule,
 	if (!st || !rule || !syn || !lc)
 		return STAT_SYN_NO_STATE;
 	outcome = limit_source(st, rule, &lc->ref, lc->now, &known);
-	if (known >= 0)
-		flood_fill_known(syn, rule, &lc->ref, known, lc->now);
-	else if (lc->ref.blocked_way >= 0 &&
-		 (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
-		  outcome == STAT_SYN_WOULD_DROP))
-		flood_fill(syn, rule, &lc->ref, lc->now);
+	if (known >= 0 || (lc->ref.blocked_way >= 0 &&
+			   (outcome == STAT_SYN_DROP_LIMIT || outcome == STAT_SYN_DROP_BLOCK ||
+			    outcome == STAT_SYN_WOULD_DROP)))
+		flood_fill(syn, rule, &lc->ref, known, lc->now);
 	return outcome;
 }
 

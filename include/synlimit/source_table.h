@@ -134,8 +134,9 @@ struct flood_entry {
 	__u32 shape; /* the rule's */
 	__u64 limit_q16;
 	__u64 block_ns;
-	__u32 hits;	      /* SYNs this entry decided since it was filled (tests read it) */
-	__u32 blocked_bucket; /* known: the bucket of the blocked table src would be in */
+	__u32 hits; /* SYNs this entry decided since it was filled (tests read it) */
+	__u32
+	    blocked_bucket; /* src's key's bucket of the blocked table (known: bit must be clear) */
 	/* With own_counts: how many of the counts below its blocked entry has
 	 * taken, adds << 32 | drops, moved on by compare-and-swap by whichever
 	 * CPU folds them in; then the drops this CPU counted here and, of them,

@@ -10,8 +10,14 @@
  * no lock: inside the block window, or an ewma rate already at or over the
  * limit at the instant of its last update (an attempt at that instant adds
  * exactly 1 in strict mode and nothing in leaky mode, so it stays over).
- * Anything else (a new tick, a rate under the limit, a reload, a removed
- * entry) goes the full way, which fills the cache again.
+ * At a new tick the cache moves the rate itself, under the bucket's lock as
+ * the full way does, where the attempt is still over (flood_move). Anything
+ * else (a rate under the limit, a reload, a removed entry) goes the full
+ * way, which fills the cache again. Once a CPU found the source over at an
+ * instant, counting in its own counts, the rest of that instant's SYNs are
+ * dropped from its entry alone (over_ns): a block window or a rate over the
+ * limit at an instant stays so at that instant, and an entry removed
+ * meanwhile is seen at the next one.
  *
  * Where the source is its own state key (per-host rules), the drop is
  * counted in the CPU's own entry, not in the shared blocked entry, which
@@ -55,6 +61,7 @@
 #include "synlimit/rate.h"
 #include "maps.h"
 #include "source_table.h"
+#include "step.h"
 #include "syncookie.h"
 
 struct {
@@ -217,24 +224,65 @@ static __always_inline void flood_count(struct flood_entry *e, struct blocked_bu
 /* The CPUs a fold looks at, at most (it stops at the first past the last). */
 #define FLOOD_FOLD_CPUS 8192
 
-/* Every CPU's counts for ref's blocked entry (in b), into it. Only a
- * per-host key's source under a rule the cache takes counts in its own
- * entries (all in one set), and only once the episode has
- * FLOOD_SHARED_DROPS. */
-static __always_inline void flood_fold(const struct rule *rule, const struct source_ref *ref,
-				       struct blocked_bucket *b)
+/* Every CPU's counts for the blocked entry (bucket, way, tag) of the
+ * per-host key src (in b), into it, once its episode has
+ * FLOOD_SHARED_DROPS (below that, no CPU has counts of its own). */
+static __always_inline void flood_fold_host(struct blocked_bucket *b, __u32 bucket, __u32 way,
+					    __u32 tag, const union synlimit_addr *src)
 {
-	struct flood_fold f = { .bucket = ref->blocked_bucket,
-				.way = ref->blocked_way & (SOURCE_WAYS - 1),
-				.tag = ref->tag };
+	struct flood_fold f = { .bucket = bucket, .way = way & (SOURCE_WAYS - 1), .tag = tag };
 
-	if (ref->key.prefixlen != 128 || !flood_cacheable(rule) ||
-	    *(volatile __u64 *)&b->state[f.way].drops < FLOOD_SHARED_DROPS)
+	if (*(volatile __u64 *)&b->state[f.way].drops < FLOOD_SHARED_DROPS)
 		return;
-	f.slot = flood_set_of(&ref->key.addr);
+	f.slot = flood_set_of(src);
 	bpf_loop(FLOOD_FOLD_CPUS, flood_take_cpu, &f, 0);
 	if (f.drops || f.adds)
 		flood_give(b, &f);
+}
+
+/* Every CPU's counts for ref's blocked entry (in b), into it. Only a
+ * per-host key's source under a rule the cache takes counts in its own
+ * entries (all in one set). */
+static __always_inline void flood_fold(const struct rule *rule, const struct source_ref *ref,
+				       struct blocked_bucket *b)
+{
+	if (ref->key.prefixlen == 128 && flood_cacheable(rule))
+		flood_fold_host(b, ref->blocked_bucket, ref->blocked_way, ref->tag,
+				&ref->key.addr);
+}
+
+/*
+ * The first SYN of a new tick from a blocked source (way e->way of b):
+ * every CPU's counts folded in, then its rate moved to now under the
+ * bucket's lock, as the full way moves it (limit_blocked), but stored only
+ * where the attempt is still over (returns 1). 0: it is not, or the entry
+ * went: the full way decides, with nothing changed. A function of its own,
+ * as the full way's lock users are (bpf/synlimit.bpf.c).
+ */
+__noinline int flood_move(struct flood_entry *e, struct blocked_bucket *b, __u64 now)
+{
+	struct rule rule = { .algo = ALGO_EWMA };
+	struct bpf_spin_lock *lock;
+	int w, is_over;
+
+	if (!e || !b)
+		return 0;
+	rule.shape = e->shape;
+	rule.flags = e->flags;
+	rule.limit_q16 = e->limit_q16;
+	rule.period_ns = e->period_ns;
+	rule.recip = e->recip;
+	rule.recip_shift = e->recip_shift;
+	w = e->way & (SOURCE_WAYS - 1);
+	if (e->own_counts)
+		flood_fold_host(b, e->bucket, w, e->tag, &e->src);
+	lock = stripe_for(e->bucket);
+	if (!lock)
+		return 0;
+	bpf_spin_lock(lock);
+	is_over = b->head.tag[w] == e->tag && step_locked(&b->state[w].state, &rule, now, 1);
+	bpf_spin_unlock(lock);
+	return is_over;
 }
 
 /* Is cookie mode set up on some interface? Then it decides every SYN. */
@@ -286,6 +334,23 @@ static __always_inline enum synlimit_stat flood_pass(struct flood_entry *e)
 	return 0;
 }
 
+/*
+ * After a drop counted in e's own counts: the rest of this instant's drops
+ * need not look at the blocked entry. At one instant a source found over
+ * stays over: in strict mode an attempt there adds exactly 1, in leaky mode
+ * a refused one nothing, and a block window that covers the instant covers
+ * it for good (its start only moves on). held: they are block-window drops
+ * (a window, or a limit drop that started one).
+ */
+static __always_inline void flood_over_now(struct flood_entry *e, const struct blocked_state *blk,
+					   int held, __u64 now)
+{
+	if (e->own_counts && *(volatile __u64 *)&blk->drops >= FLOOD_SHARED_DROPS) {
+		e->over_held = held;
+		e->over_ns = now;
+	}
+}
+
 /* The outcome of a SYN from a source the cache knows to be over its limit,
  * counted in its state, or known and under it; 0: take the full way. */
 static __always_inline enum synlimit_stat flood_drop(const struct syn_source *syn)
@@ -311,24 +376,39 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 		return 0;
 	if (e->known)
 		return flood_pass(e);
+	now = clock_now(1);
+	if (e->over_ns == now && now) {
+		e->hits++;
+		e->drops++;
+		if (!e->over_held && !(e->flags & RULE_F_LEAKY))
+			e->adds++;
+		return flood_over(e->flags, e->over_held ? STAT_SYN_DROP_BLOCK : STAT_SYN_DROP_LIMIT);
+	}
 	b = bpf_map_lookup_elem(&blocked_sources, &e->bucket);
 	if (!b || *(volatile __u32 *)&b->head.tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
 		return 0;
 	blk = &b->state[e->way & (SOURCE_WAYS - 1)];
-	now = clock_now(1);
 	/* signed: another CPU may have stamped hold_ns just after our now */
 	if (e->block_ns && (__s64)(now - *(volatile __u64 *)&blk->hold_ns) < (__s64)e->block_ns) {
 		flood_count(e, b, blk, 0, now);
+		flood_over_now(e, blk, 1, now);
 		return flood_over(e->flags, STAT_SYN_DROP_BLOCK);
 	}
-	if (blk->state.shape != e->shape || *(volatile __u64 *)&blk->state.stamp_ns != now)
+	if (blk->state.shape != e->shape)
 		return 0;
-	seen = *(volatile __u64 *)&blk->state.value;
-	if (seen < e->limit_q16 || seen >= RATE_MAX_Q16 - Q16_ONE)
-		return 0;
-	flood_count(e, b, blk, !(e->flags & RULE_F_LEAKY), now);
+	if (*(volatile __u64 *)&blk->state.stamp_ns != now) {
+		if (!flood_move(e, b, now))
+			return 0;
+		flood_count(e, b, blk, 0, now);
+	} else {
+		seen = *(volatile __u64 *)&blk->state.value;
+		if (seen < e->limit_q16 || seen >= RATE_MAX_Q16 - Q16_ONE)
+			return 0;
+		flood_count(e, b, blk, !(e->flags & RULE_F_LEAKY), now);
+	}
 	if (e->block_ns)
 		blk->hold_ns = now;
+	flood_over_now(e, blk, e->block_ns != 0, now);
 	return flood_over(e->flags, STAT_SYN_DROP_LIMIT);
 }
 
@@ -412,7 +492,11 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	e->shape = rule->shape;
 	e->limit_q16 = rule->limit_q16;
 	e->block_ns = rule->block_ns;
+	e->period_ns = rule->period_ns;
+	e->recip = rule->recip;
+	e->recip_shift = rule->recip_shift;
 	e->hits = 0;
+	e->over_ns = 0;
 	e->used_ns = now;
 	/* where stores are not seen in order (arm64): the new entry before
 	 * anything counted for it (flood_take) */

@@ -13,6 +13,7 @@
 #include "parse.h"
 #include "clock.h"
 #include "source_table.h"
+#include "step.h"
 #include "flood_cache.h"
 #include "syncookie_syn.h"
 
@@ -98,44 +99,6 @@ static __always_inline void emit_event(struct synlimit_stats *st, __u8 type,
 	ev->pad2 = 0;
 	bpf_ringbuf_submit(ev, 0);
 	count(st, STAT_EVENTS_SENT);
-}
-
-/* Tries of the locked step against CPUs adding without the lock. Each
- * failed try means another CPU's add landed, and a CPU has one add in
- * flight, so 2 CPUs need at most 2 tries, N CPUs N. */
-#define STEP_TRIES 8
-
-/*
- * The rate step of a state other CPUs may be adding to (see fast_attempt),
- * under the source's lock: computed on the rate as read, and stored only
- * if no add landed meanwhile (compare-and-swap), else computed again on the
- * new rate, so the verdict is that of the rate it replaced. After
- * STEP_TRIES, the step is stored anyway and the adds that landed are added
- * back on top: no attempt is lost, one verdict may not have seen them.
- */
-static __always_inline int step_locked(struct source_state *state, const struct rule *rule,
-				       __u64 now)
-{
-	struct source_state next;
-	__u64 seen = 0, old;
-	int is_over = 0, i;
-
-#pragma clang loop unroll(disable)
-	for (i = 0; i < STEP_TRIES; i++) {
-		next = *state;
-		seen = next.value;
-		is_over = rate_step(&next, rule, now);
-		if (next.value == seen ||
-		    __sync_val_compare_and_swap(&state->value, seen, next.value) == seen)
-			goto stored;
-	}
-	old = __sync_lock_test_and_set(&state->value, next.value);
-	__sync_fetch_and_add(&state->value, old - seen);
-stored:
-	/* stamp_ns last: a CPU that sees the new stamp adds to the new rate */
-	state->shape = next.shape;
-	state->stamp_ns = next.stamp_ns;
-	return is_over;
 }
 
 enum fast_result {
@@ -408,7 +371,7 @@ static __always_inline enum synlimit_stat limit_blocked(struct synlimit_stats *s
 	bpf_spin_lock(lock);
 	/* the entry was removed or reused while we held it */
 	lost = b->head.tag[w] != ref->tag;
-	is_over = lost || fast == FAST_PASS ? 0 : step_locked(&blk->state, rule, now);
+	is_over = lost || fast == FAST_PASS ? 0 : step_locked(&blk->state, rule, now, 0);
 	bpf_spin_unlock(lock);
 	if (lost)
 		return STAT_SYN_NO_STATE;
@@ -477,7 +440,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	/* evicted and reused for another source while we held it */
 	lost = b->head.tag[w & (SOURCE_WAYS - 1)] != ref->tag;
 	if (!lost) {
-		is_over = step_locked(state, rule, now);
+		is_over = step_locked(state, rule, now, 0);
 		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
 		if (is_over)
 			after = *state;

@@ -121,22 +121,13 @@ TABLE_FN __u32 flood_cache_set(const union synlimit_addr *src, __u64 seed)
 }
 
 struct flood_entry {
+	/* What a drop at the instant this CPU found its source over reads
+	 * and writes, first (one cache line where the entry starts on one). */
 	union synlimit_addr src;
 	__u32 generation; /* of the rule's table; 0: empty */
 	__be16 dport;
 	__u8 any_port; /* no port rule can apply to src: dport is not compared */
 	__u8 flags;    /* the rule's RULE_F_* */
-	__u32 bucket;  /* where in the blocked table (known: in the sources table) */
-	__u16 way;
-	__u8 own_counts; /* src is its state key: drops counted here, folded in later */
-	__u8 known;	 /* points to a state under its limit, not a blocked one */
-	__u32 tag;
-	__u32 shape; /* the rule's */
-	__u64 limit_q16;
-	__u64 block_ns;
-	__u32 hits; /* SYNs this entry decided since it was filled (tests read it) */
-	__u32
-	    blocked_bucket; /* src's key's bucket of the blocked table (known: bit must be clear) */
 	/* With own_counts: how many of the counts below its blocked entry has
 	 * taken, adds << 32 | drops, moved on by compare-and-swap by whichever
 	 * CPU folds them in; then the drops this CPU counted here and, of them,
@@ -144,10 +135,34 @@ struct flood_entry {
 	 * them). folded comes first: a copy made in address order then never
 	 * shows more folded than counted. */
 	__u64 folded;
+	/* The coarse instant at which this CPU found the source's blocked
+	 * entry over (in its block window: over_held), counting in its own
+	 * counts; 0: none. At that instant it stays over (see flood_drop). */
+	__u64 over_ns;
 	__u32 drops;
 	__u32 adds;
+	__u32 hits;	 /* SYNs this entry decided since it was filled (tests read it) */
+	__u8 own_counts; /* src is its state key: drops counted here, folded in later */
+	__u8 known;	 /* points to a state under its limit, not a blocked one */
+	__u8 over_held;
+	__u8 pad;
 	__u64 used_ns; /* last filled or used: the older of a set gives way */
+	/* Where its state is, and the rule's fields the full checks need. */
+	__u32 bucket; /* where in the blocked table (known: in the sources table) */
+	__u16 way;
+	__u16 pad2;
+	__u32 tag;
+	__u32 shape; /* the rule's */
+	__u64 limit_q16;
+	__u64 block_ns;
+	__u32 blocked_bucket; /* src's key's bucket of the blocked table (known: bit must be clear) */
+	/* the rule's period and its reciprocal: a blocked entry moves its
+	 * rate to a new tick itself (flood_move) */
+	__u32 recip_shift;
+	__u64 period_ns;
+	__u64 recip;
+	__u64 pad3;
 };
-_Static_assert(sizeof(struct flood_entry) == 88, "a flood cache entry");
+_Static_assert(sizeof(struct flood_entry) == 128, "a flood cache entry: two cache lines");
 
 #endif /* SYNLIMIT_SOURCE_TABLE_H */

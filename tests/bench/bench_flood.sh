@@ -7,7 +7,8 @@
 #   an nftables meter, iptables hashlimit, and no protection.
 # The generator and the server share the CPUs, so the flood rate follows the
 # server's cost: cost per packet over bare = 1/rate - 1/rate_bare.
-# Prints a markdown section. Usage: bench_flood.sh [--quick]
+# Prints a markdown section. Usage: bench_flood.sh [--quick]; FLOOD_SIZES,
+# FLOOD_CONTENDERS, FLOOD_ROUNDS and FLOOD_COUNT narrow it to some rows.
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/contenders.sh"
@@ -27,6 +28,11 @@ else
 	sizes="1 1024 65536 1048576"
 	contenders="bare synlimit-native synlimit-generic nftables iptables none"
 fi
+# One row again, e.g. FLOOD_SIZES=1024 FLOOD_CONTENDERS="bare synlimit-native"
+rounds=${FLOOD_ROUNDS:-$rounds}
+count=${FLOOD_COUNT:-$count}
+sizes=${FLOOD_SIZES:-$sizes}
+contenders=${FLOOD_CONTENDERS:-$contenders}
 
 # GRO gives the veth NAPI, which it needs to take XDP_TX frames when no
 # native program runs on it; on for every contender alike.

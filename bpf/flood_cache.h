@@ -66,10 +66,23 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FLOOD_CACHE_WAYS << FLOOD_CACHE_BITS);
+	__uint(max_entries, FLOOD_BLOCKS);
 	__type(key, __u32);
-	__type(value, struct flood_entry);
+	__type(value, struct flood_block);
 } flood_cache SEC(".maps");
+
+/* This CPU's entry at slot (its way of a set), or NULL. */
+static __always_inline struct flood_entry *flood_entry_at(__u32 slot)
+{
+	__u32 block = slot / FLOOD_BLOCK_ENTRIES;
+	struct flood_block *b = bpf_map_lookup_elem(&flood_cache, &block);
+
+	if (!b)
+		return NULL;
+	/* the offset after the check: the verifier refuses it on a maybe-NULL */
+	asm volatile("" : "+r"(b));
+	return &b->e[slot & (FLOOD_BLOCK_ENTRIES - 1)];
+}
 
 /* The first slot of src's set. */
 static __always_inline __u32 flood_set_of(const union synlimit_addr *src)
@@ -100,7 +113,7 @@ static __always_inline int flood_cacheable(const struct rule *rule)
  * the set its source's entries are in, and what was collected. */
 struct flood_fold {
 	__u32 slot;
-	__u32 key; /* the slot being looked up: the callback has no stack to spare */
+	__u32 key; /* the block being looked up: the callback has no stack to spare */
 	__u32 bucket;
 	__u32 way;
 	__u32 tag;
@@ -163,11 +176,14 @@ static long flood_take_cpu(__u32 cpu, void *ctx)
 	struct flood_entry *e;
 	int i;
 
+	struct flood_block *b;
+
+	f->key = f->slot / FLOOD_BLOCK_ENTRIES;
+	b = bpf_map_lookup_percpu_elem(&flood_cache, &f->key, cpu);
+	if (!b)
+		return 1;
 	for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
-		f->key = f->slot + i;
-		e = bpf_map_lookup_percpu_elem(&flood_cache, &f->key, cpu);
-		if (!e)
-			return 1;
+		e = &b->e[(f->slot + i) & (FLOOD_BLOCK_ENTRIES - 1)];
 		flood_take(e, f);
 	}
 	return 0;
@@ -247,8 +263,7 @@ static __always_inline void flood_fold(const struct rule *rule, const struct sou
 				       struct blocked_bucket *b)
 {
 	if (ref->key.prefixlen == 128 && flood_cacheable(rule))
-		flood_fold_host(b, ref->blocked_bucket, ref->blocked_way, ref->tag,
-				&ref->key.addr);
+		flood_fold_host(b, ref->blocked_bucket, ref->blocked_way, ref->tag, &ref->key.addr);
 }
 
 /*
@@ -362,12 +377,11 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 	struct flood_entry *e;
 	__u64 now, seen;
 
-	e = bpf_map_lookup_elem(&flood_cache, &slot);
+	e = flood_entry_at(slot);
 	if (!e)
 		return 0;
 	if (!flood_match(e, syn)) {
-		slot++;
-		e = bpf_map_lookup_elem(&flood_cache, &slot);
+		e = flood_entry_at(slot + 1);
 		if (!e || !flood_match(e, syn))
 			return 0;
 	}
@@ -382,7 +396,8 @@ static __always_inline enum synlimit_stat flood_drop(const struct syn_source *sy
 		e->drops++;
 		if (!e->over_held && !(e->flags & RULE_F_LEAKY))
 			e->adds++;
-		return flood_over(e->flags, e->over_held ? STAT_SYN_DROP_BLOCK : STAT_SYN_DROP_LIMIT);
+		return flood_over(e->flags,
+				  e->over_held ? STAT_SYN_DROP_BLOCK : STAT_SYN_DROP_LIMIT);
 	}
 	b = bpf_map_lookup_elem(&blocked_sources, &e->bucket);
 	if (!b || *(volatile __u32 *)&b->head.tag[e->way & (SOURCE_WAYS - 1)] != e->tag)
@@ -438,11 +453,11 @@ static __always_inline int flood_known_may_take(const struct flood_entry *e, __u
 static __always_inline struct flood_entry *flood_way(const struct syn_source *syn, int known,
 						     __u64 now)
 {
-	__u32 slot = flood_set_of(&syn->addr), other = slot + 1;
+	__u32 slot = flood_set_of(&syn->addr);
 	struct flood_entry *e, *e1;
 
-	e = bpf_map_lookup_elem(&flood_cache, &slot);
-	e1 = bpf_map_lookup_elem(&flood_cache, &other);
+	e = flood_entry_at(slot);
+	e1 = flood_entry_at(slot + 1);
 	if (!e || !e1)
 		return NULL;
 	if (!flood_match(e, syn) &&

@@ -111,28 +111,37 @@ static void unfolded_of(const struct flood_entry *e, __u64 *drops, __u64 *adds)
 	}
 }
 
+int flood_cache_block(int cache_fd, __u32 slot, struct flood_block *blocks)
+{
+	__u32 block = slot / FLOOD_BLOCK_ENTRIES;
+
+	return bpf_map_lookup_elem(cache_fd, &block, blocks) ? -errno : 0;
+}
+
 void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
 			int way, __u32 tag, struct blocked_state *blk)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, i;
-	__u32 slot;
+	struct flood_block *b;
 	__u64 drops = 0, adds = 0;
-	struct flood_entry *e;
+	__u32 slot;
 
 	/* below FLOOD_SHARED_DROPS no CPU counts on its own */
 	if (cache_fd < 0 || key->prefixlen != 128 || blk->drops < FLOOD_SHARED_DROPS || ncpu <= 0)
 		return;
-	e = calloc((size_t)ncpu, sizeof(*e));
+	b = calloc((size_t)ncpu, sizeof(*b));
 	slot = flood_cache_set(&key->addr, seed) * FLOOD_CACHE_WAYS;
-	for (i = 0; e && i < FLOOD_CACHE_WAYS; i++, slot++) {
-		if (bpf_map_lookup_elem(cache_fd, &slot, e))
-			continue;
+	if (b && !flood_cache_block(cache_fd, slot, b))
 		for (c = 0; c < ncpu; c++)
-			if (e[c].own_counts && e[c].bucket == bucket && e[c].way == way &&
-			    e[c].tag == tag)
-				unfolded_of(&e[c], &drops, &adds);
-	}
-	free(e);
+			for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
+				const struct flood_entry *e =
+				    &b[c].e[(slot + i) % FLOOD_BLOCK_ENTRIES];
+
+				if (e->own_counts && e->bucket == bucket && e->way == way &&
+				    e->tag == tag)
+					unfolded_of(e, &drops, &adds);
+			}
+	free(b);
 	blk->drops += drops;
 	blk->state.value += adds << 16;
 }

@@ -45,6 +45,11 @@ __u64 source_table_capacity(int map_fd);
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,
 		      void *state_out, size_t state_size, int blocked, int cache_fd);
 
+/* The flood cache's block (struct flood_block) of entry `slot` as each of
+ * ncpu CPUs holds it, into blocks[0..ncpu-1]; the entry is
+ * blocks[c].e[slot % FLOOD_BLOCK_ENTRIES]. 0 or -errno. */
+int flood_cache_block(int cache_fd, __u32 slot, struct flood_block *blocks);
+
 /* The drops (and their adds to the rate) the CPUs' flood cache entries at
  * cache_fd (-1: none) counted for key's blocked entry, in bucket and way
  * under tag, that it has not taken yet (bpf/flood_cache.h), added to *blk. */

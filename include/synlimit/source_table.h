@@ -155,7 +155,8 @@ struct flood_entry {
 	__u32 shape; /* the rule's */
 	__u64 limit_q16;
 	__u64 block_ns;
-	__u32 blocked_bucket; /* src's key's bucket of the blocked table (known: bit must be clear) */
+	/* src's key's bucket of the blocked table (known: its bit must be clear) */
+	__u32 blocked_bucket;
 	/* the rule's period and its reciprocal: a blocked entry moves its
 	 * rate to a new tick itself (flood_move) */
 	__u32 recip_shift;
@@ -164,5 +165,17 @@ struct flood_entry {
 	__u64 pad3;
 };
 _Static_assert(sizeof(struct flood_entry) == 128, "a flood cache entry: two cache lines");
+
+/* The cache's map holds its entries in blocks as large as an element of a
+ * per-CPU map may be (32 KiB): a lookup then reads its CPU's copy through a
+ * table of 32 pointers, which stays in cache, not through one of 8192. A
+ * set's two ways are in one block. */
+#define FLOOD_BLOCK_ENTRIES 256
+#define FLOOD_BLOCKS	    ((FLOOD_CACHE_WAYS << FLOOD_CACHE_BITS) / FLOOD_BLOCK_ENTRIES)
+
+struct flood_block {
+	struct flood_entry e[FLOOD_BLOCK_ENTRIES];
+};
+_Static_assert(sizeof(struct flood_block) == 32768, "a flood cache block: a per-CPU element");
 
 #endif /* SYNLIMIT_SOURCE_TABLE_H */

@@ -510,8 +510,8 @@ static int raw_blocked_of(struct env *env, const char *src, struct blocked_state
  * or with known, how many of them point to a state under its limit. */
 static __u64 cache_count(struct env *env, const char *src, int known)
 {
-	int fd = bpf_map__fd(env->skel->maps.flood_cache), ncpu = libbpf_num_possible_cpus(), c;
-	struct flood_entry *per_cpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per_cpu));
+	int fd = bpf_map__fd(env->skel->maps.flood_cache), ncpu = libbpf_num_possible_cpus(), c, i;
+	struct flood_block *per_cpu = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per_cpu));
 	union synlimit_addr addr;
 	unsigned int prefix;
 	const char *why;
@@ -519,11 +519,16 @@ static __u64 cache_count(struct env *env, const char *src, int known)
 	__u32 slot;
 
 	addr_parse(src, &addr, &prefix, &why);
-	for (slot = 0; per_cpu && slot < bpf_map__max_entries(env->skel->maps.flood_cache); slot++)
-		if (!bpf_map_lookup_elem(fd, &slot, per_cpu))
+	for (slot = 0; per_cpu && slot < FLOOD_BLOCKS * FLOOD_BLOCK_ENTRIES;
+	     slot += FLOOD_BLOCK_ENTRIES)
+		if (!flood_cache_block(fd, slot, per_cpu))
 			for (c = 0; c < ncpu; c++)
-				if (per_cpu[c].generation && !memcmp(&per_cpu[c].src, &addr, 16))
-					sum += known ? per_cpu[c].known : per_cpu[c].hits;
+				for (i = 0; i < FLOOD_BLOCK_ENTRIES; i++) {
+					const struct flood_entry *e = &per_cpu[c].e[i];
+
+					if (e->generation && !memcmp(&e->src, &addr, 16))
+						sum += known ? e->known : e->hits;
+				}
 	free(per_cpu);
 	return sum;
 }
@@ -695,30 +700,33 @@ static void check_drops(struct env *env, const char *what, const char *src, __u6
 static int flood_counts_near_wrap(struct env *env, const char *src)
 {
 	int fd = bpf_map__fd(env->skel->maps.flood_cache), ncpu = libbpf_num_possible_cpus(), c, i;
-	struct flood_entry *e = calloc(ncpu > 0 ? ncpu : 1, sizeof(*e));
-	__u32 slot = flood_set(src) * FLOOD_CACHE_WAYS, moved = 0;
+	struct flood_block *b = calloc(ncpu > 0 ? ncpu : 1, sizeof(*b));
+	__u32 slot = flood_set(src) * FLOOD_CACHE_WAYS, block = slot / FLOOD_BLOCK_ENTRIES;
 	union synlimit_addr addr;
 	unsigned int prefix;
 	const char *why;
+	int moved = 0;
 
 	addr_parse(src, &addr, &prefix, &why);
-	for (i = 0; e && i < FLOOD_CACHE_WAYS; i++, slot++) {
-		if (bpf_map_lookup_elem(fd, &slot, e))
-			continue;
-		for (c = 0; c < ncpu; c++) {
-			__u32 gap_d = e[c].drops - (__u32)e[c].folded;
-			__u32 gap_a = e[c].adds - (__u32)(e[c].folded >> 32);
+	if (!b || flood_cache_block(fd, slot, b)) {
+		free(b);
+		return 0;
+	}
+	for (c = 0; c < ncpu; c++)
+		for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
+			struct flood_entry *e = &b[c].e[(slot + i) % FLOOD_BLOCK_ENTRIES];
+			__u32 gap_d = e->drops - (__u32)e->folded;
+			__u32 gap_a = e->adds - (__u32)(e->folded >> 32);
 
-			if (!e[c].own_counts || memcmp(&e[c].src, &addr, sizeof(addr)))
+			if (!e->own_counts || memcmp(&e->src, &addr, sizeof(addr)))
 				continue;
-			e[c].folded = 0xfffffff0ULL << 32 | 0xfffffff0U;
-			e[c].drops = 0xfffffff0U + gap_d;
-			e[c].adds = 0xfffffff0U + gap_a;
+			e->folded = 0xfffffff0ULL << 32 | 0xfffffff0U;
+			e->drops = 0xfffffff0U + gap_d;
+			e->adds = 0xfffffff0U + gap_a;
 			moved++;
 		}
-		bpf_map_update_elem(fd, &slot, e, BPF_ANY);
-	}
-	free(e);
+	bpf_map_update_elem(fd, &block, b, BPF_ANY);
+	free(b);
 	return moved;
 }
 
@@ -842,7 +850,8 @@ static int blocked_restore(struct env *env, const char *src, const struct blocke
 static void test_flood_move(struct env *env, __u64 t)
 {
 	static const struct test_rule rules[] = { { "198.19.232.0/24", LIMIT(2, 1000) },
-						  { "198.19.233.0/24", LIMIT(2, 1000, .leaky = 1) } };
+						  { "198.19.233.0/24",
+						    LIMIT(2, 1000, .leaky = 1) } };
 	const char *strict = "198.19.232.1", *leaky = "198.19.233.1";
 	const __u64 next = t + 4 * NSEC_PER_MSEC, after = t + 8 * NSEC_PER_MSEC;
 	struct limit_spec spec = rules[0].spec;

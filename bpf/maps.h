@@ -21,7 +21,7 @@ struct syn_source {
 	__be16 dport;
 	__u8 port_rules;
 	__u8 blocked;
-};
+} __attribute__((aligned(8))); /* addr's halves as 8-byte words (parse.h) */
 
 struct synlimit_stats {
 	__u64 count[STAT_MAX];

@@ -73,6 +73,23 @@ static __always_inline enum synlimit_stat classify_tcp(void *l4, void *l3_end, v
 	return STAT_SYN;
 }
 
+/*
+ * ::ffff:saddr into src (8-byte aligned: struct syn_source): its low half
+ * in one 8-byte store, as the copies of the address read it. Two 4-byte
+ * stores read back as one 8-byte load cannot be forwarded from the store
+ * buffer, and the load then waits for both stores to reach the cache.
+ */
+static __always_inline void v4mapped_store(union synlimit_addr *src, __be32 saddr)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u64 low = (__u64)saddr << 32 | bpf_htonl(0xffff);
+#else
+	__u64 low = (__u64)bpf_htonl(0xffff) << 32 | saddr;
+#endif
+
+	__builtin_memcpy(__builtin_assume_aligned(&src->u32[2], 8), &low, 8);
+}
+
 static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end,
 							union synlimit_addr *src, __be16 *dport)
 {
@@ -98,8 +115,7 @@ static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end
 		return STAT_IPV4_OTHER;
 	src->u32[0] = 0;
 	src->u32[1] = 0;
-	src->u32[2] = bpf_htonl(0xffff);
-	src->u32[3] = ip->saddr;
+	v4mapped_store(src, ip->saddr);
 	return classify_tcp(l3 + hdr_len, l3 + tot_len, data_end, dport);
 }
 

@@ -118,30 +118,71 @@ int flood_cache_block(int cache_fd, __u32 slot, struct flood_block *blocks)
 	return bpf_map_lookup_elem(cache_fd, &block, blocks) ? -errno : 0;
 }
 
-void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
-			int way, __u32 tag, struct blocked_state *blk)
+/* The flood cache as a lookup of the table reads it: each block (every
+ * CPU's copy, 32 KiB each) read at most once, when an entry first needs it,
+ * however many entries of a dump add its counts. */
+struct flood_view {
+	int fd; /* -1: no cache */
+	int ncpu;
+	struct flood_block *blocks[FLOOD_BLOCKS];
+	unsigned char unreadable[FLOOD_BLOCKS];
+};
+
+static void flood_view_init(struct flood_view *v, int cache_fd)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, i;
-	struct flood_block *b;
+	memset(v, 0, sizeof(*v));
+	v->fd = cache_fd;
+	v->ncpu = libbpf_num_possible_cpus();
+}
+
+static void flood_view_free(struct flood_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < FLOOD_BLOCKS; i++)
+		free(v->blocks[i]);
+	memset(v->blocks, 0, sizeof(v->blocks));
+}
+
+/* Every CPU's copy of slot's block, or NULL. */
+static const struct flood_block *flood_view_block(struct flood_view *v, __u32 slot)
+{
+	__u32 i = slot / FLOOD_BLOCK_ENTRIES % FLOOD_BLOCKS;
+
+	if (!v->blocks[i] && !v->unreadable[i]) {
+		v->blocks[i] = calloc((size_t)v->ncpu, sizeof(struct flood_block));
+		if (!v->blocks[i] || flood_cache_block(v->fd, slot, v->blocks[i])) {
+			free(v->blocks[i]);
+			v->blocks[i] = NULL;
+			v->unreadable[i] = 1;
+		}
+	}
+	return v->blocks[i];
+}
+
+/* The drops (and their adds to the rate) the CPUs' flood cache entries
+ * counted for key's blocked entry, in bucket and way under tag, that it has
+ * not taken yet (bpf/flood_cache.h), added to *blk. */
+static void flood_unfolded_add(struct flood_view *v, __u64 seed, const struct source_key *key,
+			       __u32 bucket, int way, __u32 tag, struct blocked_state *blk)
+{
+	const struct flood_block *b;
 	__u64 drops = 0, adds = 0;
 	__u32 slot;
+	int c, i;
 
 	/* below FLOOD_SHARED_DROPS no CPU counts on its own */
-	if (cache_fd < 0 || key->prefixlen != 128 || blk->drops < FLOOD_SHARED_DROPS || ncpu <= 0)
+	if (v->fd < 0 || key->prefixlen != 128 || blk->drops < FLOOD_SHARED_DROPS || v->ncpu <= 0)
 		return;
-	b = calloc((size_t)ncpu, sizeof(*b));
 	slot = flood_cache_set(&key->addr, seed) * FLOOD_CACHE_WAYS;
-	if (b && !flood_cache_block(cache_fd, slot, b))
-		for (c = 0; c < ncpu; c++)
-			for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
-				const struct flood_entry *e =
-				    &b[c].e[(slot + i) % FLOOD_BLOCK_ENTRIES];
+	b = flood_view_block(v, slot);
+	for (c = 0; b && c < v->ncpu; c++)
+		for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
+			const struct flood_entry *e = &b[c].e[(slot + i) % FLOOD_BLOCK_ENTRIES];
 
-				if (e->own_counts && e->bucket == bucket && e->way == way &&
-				    e->tag == tag)
-					unfolded_of(e, &drops, &adds);
-			}
-	free(b);
+			if (e->own_counts && e->bucket == bucket && e->way == way && e->tag == tag)
+				unfolded_of(e, &drops, &adds);
+		}
 	blk->drops += drops;
 	blk->state.value += adds << 16;
 }
@@ -166,9 +207,12 @@ int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source
 		return -ENOENT;
 	if (blocked) {
 		struct blocked_state blk;
+		struct flood_view v;
 
 		memcpy(&blk, bucket_state(&bucket, blocked, way), sizeof(blk));
-		flood_unfolded_add(cache_fd, seed, key, index, way, source_hash_tag(h), &blk);
+		flood_view_init(&v, cache_fd);
+		flood_unfolded_add(&v, seed, key, index, way, source_hash_tag(h), &blk);
+		flood_view_free(&v);
 		memcpy(state_out, &blk, state_size < sizeof(blk) ? state_size : sizeof(blk));
 		return 0;
 	}
@@ -221,7 +265,7 @@ static int table_walk(int map_fd, int blocked, int (*visit)(const void *, __u32,
 struct dump_walk {
 	struct source_dump *out;
 	size_t cap; /* entries out has room for */
-	int cache_fd;
+	struct flood_view cache;
 	__u64 seed;
 };
 
@@ -252,7 +296,7 @@ static int dump_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 	/* entries k.. are the bucket's used ways, in order */
 	for (w = 0; blocked && w < SOURCE_WAYS; w++)
 		if (head->tag[w]) {
-			flood_unfolded_add(d->cache_fd, d->seed, &out->keys[k], index, w,
+			flood_unfolded_add(&d->cache, d->seed, &out->keys[k], index, w,
 					   head->tag[w], (struct blocked_state *)out->states + k);
 			k++;
 		}
@@ -261,10 +305,14 @@ static int dump_bucket(const void *bucket, __u32 index, int blocked, void *ctx)
 
 int source_table_dump(int map_fd, int blocked, int cache_fd, __u64 seed, struct source_dump *out)
 {
-	struct dump_walk d = { .out = out, .cache_fd = cache_fd, .seed = seed };
+	struct dump_walk d = { .out = out, .seed = seed };
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	return table_walk(map_fd, blocked, dump_bucket, &d);
+	flood_view_init(&d.cache, cache_fd);
+	err = table_walk(map_fd, blocked, dump_bucket, &d);
+	flood_view_free(&d.cache);
+	return err;
 }
 
 void source_dump_free(struct source_dump *d)

@@ -50,12 +50,6 @@ int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source
  * blocks[c].e[slot % FLOOD_BLOCK_ENTRIES]. 0 or -errno. */
 int flood_cache_block(int cache_fd, __u32 slot, struct flood_block *blocks);
 
-/* The drops (and their adds to the rate) the CPUs' flood cache entries at
- * cache_fd (-1: none) counted for key's blocked entry, in bucket and way
- * under tag, that it has not taken yet (bpf/flood_cache.h), added to *blk. */
-void flood_unfolded_add(int cache_fd, __u64 seed, const struct source_key *key, __u32 bucket,
-			int way, __u32 tag, struct blocked_state *blk);
-
 /* Every entry of a table: count keys and as many states, each a struct
  * source_state, or a struct blocked_state for the blocked table. */
 struct source_dump {

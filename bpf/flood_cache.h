@@ -17,13 +17,17 @@
  * instant, counting in its own counts, the rest of that instant's SYNs are
  * dropped from its entry alone (over_ns): a block window or a rate over the
  * limit at an instant stays so at that instant, and an entry removed
- * meanwhile is seen at the next one.
+ * meanwhile is seen at the next one. (One edge: a CPU whose clock read came
+ * just before the tick moves the state back to the tick before, as the full
+ * way's step does, and a third CPU at the tick may then find it decayed
+ * under the limit and end the block; the entry drops until the next tick.)
  *
  * Where the source is its own state key (per-host rules), the drop is
  * counted in the CPU's own entry, not in the shared blocked entry, which
  * stays read-only during the flood: CPUs dropping the same source do not
- * pass its cache line between them. The full way folds every CPU's counts
- * into the blocked entry before it moves its rate to a new instant (at
+ * pass its cache line between them. Whichever moves its rate to a new
+ * instant, the full way or flood_move, first folds every CPU's counts into
+ * the blocked entry (at
  * that instant each attempt added exactly 1, so the sum is the same rate),
  * and a CPU folds its own when it refills the entry for another source.
  * Counts a CPU makes while another folds are folded at the next instant,
@@ -271,7 +275,9 @@ static __always_inline void flood_fold(const struct rule *rule, const struct sou
  * every CPU's counts folded in, then its rate moved to now under the
  * bucket's lock, as the full way moves it (limit_blocked), but stored only
  * where the attempt is still over (returns 1). 0: it is not, or the entry
- * went: the full way decides, with nothing changed. A function of its own,
+ * went: the full way decides, on a rate the step left as it was (the fold
+ * only moved counts into the entry, which the full way does first too). A
+ * function of its own,
  * as the full way's lock users are (bpf/synlimit.bpf.c).
  */
 __noinline int flood_move(struct flood_entry *e, struct blocked_bucket *b, __u64 now)

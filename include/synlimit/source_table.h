@@ -122,7 +122,8 @@ TABLE_FN __u32 flood_cache_set(const union synlimit_addr *src, __u64 seed)
 
 struct flood_entry {
 	/* What a drop at the instant this CPU found its source over reads
-	 * and writes, first (one cache line where the entry starts on one). */
+	 * and writes, first: one cache line where the entry starts on one (a
+	 * per-CPU element is only 8-byte aligned, so two where it does not). */
 	union synlimit_addr src;
 	__u32 generation; /* of the rule's table; 0: empty */
 	__be16 dport;

@@ -912,13 +912,18 @@ static void test_flood_over_now(struct env *env, __u64 t)
 	static const struct test_rule rules[] = {
 		{ "198.19.234.0/24", LIMIT(2, 1000) },
 		{ "198.19.235.0/24", LIMIT(2, 1000, .block_ns = 10 * SEC_NS) },
+		{ "198.19.236.0/24", LIMIT(2, 10000, .leaky = 1) },
+		{ "198.19.237.0/24", LIMIT(2, 10000, .block_ns = SEC_NS) },
 	};
-	const char *strict = "198.19.234.1", *held = "198.19.235.1";
+	const char *strict = "198.19.234.1", *held = "198.19.235.1", *leaky = "198.19.236.1",
+		   *reopened = "198.19.237.1";
+	const __u64 later = t + SEC_NS + 4 * NSEC_PER_MSEC;
+	struct blocked_state seen, before;
 	struct blocked_bucket saved;
-	struct blocked_state seen;
 	__u64 hits, dropped;
 
-	if (!check(env_load(env, rules, 2) == 0, "over now: load 2/1s, and with block=10s"))
+	if (!check(env_load(env, rules, 4) == 0, "over now: load 2/1s strict, block=10s; "
+						 "2/10s leaky, block=1s"))
 		return;
 	dropped = drops_of(env, strict, t, 100);
 	CHECK_EQ_U64("over now: 100 SYNs at one instant, 99 dropped", 99, dropped);
@@ -958,6 +963,40 @@ static void test_flood_over_now(struct env *env, __u64 t)
 		CHECK_EQ_U64("over now, window: the rate rests in the window (2.0)", 2ULL << 16,
 			     seen.state.value);
 	}
+
+	/* leaky: at its state's instant the rate stays under the limit, and
+	 * each attempt is decided with the exact clock (the full way); at a
+	 * later tick an over attempt moves nothing, so the rest of that tick
+	 * is the entry's */
+	CHECK_STR("over now, leaky 2/10s: passed, then blocked", "PD", burst(env, leaky, t, 2));
+	CHECK_STR("over now, leaky: a tick later passed again, then blocked again", "PD",
+		  burst(env, leaky, t + 4 * NSEC_PER_MSEC, 2));
+	dropped = drops_of(env, leaky, t + 8 * NSEC_PER_MSEC, 100);
+	CHECK_EQ_U64("over now, leaky: 100 SYNs at the next tick, all dropped", 100, dropped);
+	if (!check(state_of(env, leaky, &before) == 1 && blocked_remove(env, leaky, &saved) == 0,
+		   "over now, leaky: its blocked entry removed"))
+		return;
+	CHECK_STR("over now, leaky: at the same instant, still dropped", "D",
+		  burst(env, leaky, t + 8 * NSEC_PER_MSEC, 1));
+	blocked_restore(env, leaky, &saved);
+	if (check(state_of(env, leaky, &seen) == 1, "over now, leaky: blocked (entry put back)")) {
+		CHECK_EQ_U64("over now, leaky: shown, every drop of the episode (102)", 102,
+			     seen.drops);
+		CHECK_EQ_U64("over now, leaky: refused attempts left the rate", before.state.value,
+			     seen.state.value);
+	}
+
+	/* a limit drop after the window opens the next one: the rest of its
+	 * instant is in that window */
+	dropped = drops_of(env, reopened, t, 100);
+	CHECK_EQ_U64("over now, reopened: 100 SYNs at one instant, 99 dropped", 99, dropped);
+	mark(env);
+	CHECK_STR("over now, reopened: after the 1 s window, still over: two dropped", "DD",
+		  burst(env, reopened, later, 2));
+	CHECK_EQ_U64("over now, reopened: the first a limit drop", 1,
+		     delta(env, STAT_SYN_DROP_LIMIT));
+	CHECK_EQ_U64("over now, reopened: the second in the window it opened", 1,
+		     delta(env, STAT_SYN_DROP_BLOCK));
 }
 
 /* Cookie mode set up on an interface (1) or on none (0). */

@@ -177,10 +177,9 @@ static __always_inline void flood_take(struct flood_entry *e, struct flood_fold 
 static long flood_take_cpu(__u32 cpu, void *ctx)
 {
 	struct flood_fold *f = ctx;
+	struct flood_block *b;
 	struct flood_entry *e;
 	int i;
-
-	struct flood_block *b;
 
 	f->key = f->slot / FLOOD_BLOCK_ENTRIES;
 	b = bpf_map_lookup_percpu_elem(&flood_cache, &f->key, cpu);

@@ -4,14 +4,14 @@
  *
  * Per CPU, two ways a set, from a SYN's source (and its destination port
  * where port rules apply) to the entry of the blocked table its last drop
- * was counted in, with the few fields of its rule a drop needs. A SYN that
- * finds its entry, under the same limit table (the generation), in a blocked
- * entry still holding the same tag, is dropped if the drop is certain with
- * no lock: inside the block window, or an ewma rate already at or over the
- * limit at the instant of its last update (an attempt at that instant adds
- * exactly 1 in strict mode and nothing in leaky mode, so it stays over).
- * At a new tick the cache moves the rate itself, under the bucket's lock as
- * the full way does, where the attempt is still over (flood_move). Anything
+ * was counted in, with the few fields of its rule a drop needs; a set's
+ * tags are read first, so that a source with no entry (a spoofed flood's)
+ * reads none (source_table.h, flood_block). A SYN that finds its entry, under the same limit table
+ * (the generation), in a blocked entry still holding the same tag, is dropped if the drop is
+ * certain with no lock: inside the block window, or an ewma rate already at or over the limit at
+ * the instant of its last update (an attempt at that instant adds exactly 1 in strict mode and
+ * nothing in leaky mode, so it stays over). At a new tick the cache moves the rate itself, under
+ * the bucket's lock as the full way does, where the attempt is still over (flood_move). Anything
  * else (a rate under the limit, a reload, a removed entry) goes the full
  * way, which fills the cache again. Once a CPU found the source over at an
  * instant, counting in its own counts, the rest of that instant's SYNs are
@@ -75,23 +75,23 @@ struct {
 	__type(value, struct flood_block);
 } flood_cache SEC(".maps");
 
-/* This CPU's entry at slot (its way of a set), or NULL. */
-static __always_inline struct flood_entry *flood_entry_at(__u32 slot)
+/* This CPU's block holding slot (a set's first entry), or NULL. */
+static __always_inline struct flood_block *flood_block_at(__u32 slot)
 {
 	__u32 block = slot / FLOOD_BLOCK_ENTRIES;
 	struct flood_block *b = bpf_map_lookup_elem(&flood_cache, &block);
 
 	if (!b)
 		return NULL;
-	/* the offset after the check: the verifier refuses it on a maybe-NULL */
+	/* offsets after the check: the verifier refuses them on a maybe-NULL */
 	asm volatile("" : "+r"(b));
-	return &b->e[slot & (FLOOD_BLOCK_ENTRIES - 1)];
+	return b;
 }
 
-/* The first slot of src's set. */
-static __always_inline __u32 flood_set_of(const union synlimit_addr *src)
+/* The first slot of the set of a source's hash (flood_cache_hash). */
+static __always_inline __u32 flood_slot_of(__u32 hash)
 {
-	return flood_cache_set(src, cfg_table_seed) * FLOOD_CACHE_WAYS;
+	return (hash >> (32 - FLOOD_CACHE_BITS)) * FLOOD_CACHE_WAYS;
 }
 
 /* Does e hold this SYN's source (and its port, where that matters)? */
@@ -253,7 +253,7 @@ static __always_inline void flood_fold_host(struct blocked_bucket *b, __u32 buck
 
 	if (*(volatile __u64 *)&b->state[f.way].drops < FLOOD_SHARED_DROPS)
 		return;
-	f.slot = flood_set_of(src);
+	f.slot = flood_slot_of(flood_cache_hash(src, cfg_table_seed));
 	bpf_loop(FLOOD_FOLD_CPUS, flood_take_cpu, &f, 0);
 	if (f.drops || f.adds)
 		flood_give(b, &f);
@@ -372,24 +372,36 @@ static __always_inline void flood_over_now(struct flood_entry *e, const struct b
 }
 
 /* The outcome of a SYN from a source the cache knows to be over its limit,
- * counted in its state, or known and under it; 0: take the full way. */
-static __always_inline enum synlimit_stat flood_drop(const struct syn_source *syn)
+ * counted in its state, or known and under it; 0: take the full way. A
+ * global function: inline, its stack was added to the XDP program's, which
+ * cookie mode's deep one left no room for (512 bytes in all). */
+__noinline int flood_drop(const struct syn_source *syn)
 {
-	__u32 slot = flood_set_of(&syn->addr), zero = 0;
+	__u32 hash, tag, slot, zero = 0;
 	const struct synlimit_config *cfg;
 	struct blocked_bucket *b;
 	struct blocked_state *blk;
+	struct flood_block *fb;
 	struct flood_entry *e;
 	__u64 now, seen;
 
-	e = flood_entry_at(slot);
-	if (!e)
+	if (!syn)
 		return 0;
-	if (!flood_match(e, syn)) {
-		e = flood_entry_at(slot + 1);
-		if (!e || !flood_match(e, syn))
-			return 0;
-	}
+	hash = flood_cache_hash(&syn->addr, cfg_table_seed);
+	tag = flood_cache_tag(hash);
+	slot = flood_slot_of(hash);
+	fb = flood_block_at(slot);
+	if (!fb)
+		return 0;
+	/* the tags first: a source with no entry reads no entry */
+	if (fb->tag[slot & (FLOOD_BLOCK_ENTRIES - 1)] == tag)
+		e = &fb->e[slot & (FLOOD_BLOCK_ENTRIES - 1)];
+	else if (fb->tag[(slot + 1) & (FLOOD_BLOCK_ENTRIES - 1)] == tag)
+		e = &fb->e[(slot + 1) & (FLOOD_BLOCK_ENTRIES - 1)];
+	else
+		return 0;
+	if (!flood_match(e, syn))
+		return 0;
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg || cfg->generation != e->generation)
 		return 0;
@@ -452,26 +464,25 @@ static __always_inline int flood_known_may_take(const struct flood_entry *e, __u
 	return !e->generation || e->known || e->used_ns != now;
 }
 
-/* The way of syn's set to fill: the one that holds its source, else an
- * empty one, else the one used longer ago; for a known entry, not one a
- * known entry may not take. NULL: none. */
-static __always_inline struct flood_entry *flood_way(const struct syn_source *syn, int known,
-						     __u64 now)
+/* The way of syn's set (its first entry in fb at i) to fill: the one that
+ * holds its source, else an empty one, else the one used longer ago; for a
+ * known entry, not one a known entry may not take. -1: none. */
+static __always_inline int flood_way(const struct flood_block *fb, __u32 i,
+				     const struct syn_source *syn, int known, __u64 now)
 {
-	__u32 slot = flood_set_of(&syn->addr);
-	struct flood_entry *e, *e1;
+	const struct flood_entry *e = &fb->e[i & (FLOOD_BLOCK_ENTRIES - 1)],
+				 *e1 = &fb->e[(i + 1) & (FLOOD_BLOCK_ENTRIES - 1)];
+	int w = 0;
 
-	e = flood_entry_at(slot);
-	e1 = flood_entry_at(slot + 1);
-	if (!e || !e1)
-		return NULL;
 	if (!flood_match(e, syn) &&
 	    (flood_match(e1, syn) || (known && !flood_known_may_take(e, now)) ||
-	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns))))
+	     (e->generation && (!e1->generation || e1->used_ns < e->used_ns)))) {
 		e = e1;
+		w = 1;
+	}
 	if (known && !flood_match(e, syn) && !flood_known_may_take(e, now))
-		return NULL;
-	return e;
+		return -1;
+	return w;
 }
 
 /*
@@ -487,14 +498,21 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	int known = known_way >= 0,
 	    way = (known ? known_way : ref->blocked_way) & (SOURCE_WAYS - 1);
 	__u32 bucket = known ? ref->source_bucket : ref->blocked_bucket;
+	__u32 hash = flood_cache_hash(&syn->addr, cfg_table_seed), slot = flood_slot_of(hash);
+	struct flood_block *fb;
 	struct flood_entry *e;
-	int moved;
+	int moved, w;
 
 	if (!flood_cacheable(rule) || (known && flood_cookies_set_up()))
 		return;
-	e = flood_way(syn, known, now);
-	if (!e)
+	fb = flood_block_at(slot);
+	if (!fb)
 		return;
+	w = flood_way(fb, slot, syn, known, now);
+	if (w < 0)
+		return;
+	slot += w;
+	e = &fb->e[slot & (FLOOD_BLOCK_ENTRIES - 1)];
 	moved = e->known != known || e->bucket != bucket || e->way != way || e->tag != ref->tag;
 	if (moved)
 		flood_refold(e);
@@ -522,6 +540,7 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	 * anything counted for it (flood_take) */
 	if (moved)
 		__sync_fetch_and_add(&e->folded, 0);
+	fb->tag[slot & (FLOOD_BLOCK_ENTRIES - 1)] = flood_cache_tag(hash);
 }
 
 #endif /* SYNLIMIT_FLOOD_CACHE_H */

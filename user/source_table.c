@@ -119,7 +119,7 @@ int flood_cache_block(int cache_fd, __u32 slot, struct flood_block *blocks)
 }
 
 /* The flood cache as a lookup of the table reads it: each block (every
- * CPU's copy, 32 KiB each) read at most once, when an entry first needs it,
+ * CPU's copy, 16.5 KiB each) read at most once, when an entry first needs it,
  * however many entries of a dump add its counts. */
 struct flood_view {
 	int fd; /* -1: no cache */

@@ -111,13 +111,23 @@ TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
  * a copy of folded newer than the counts it was read with: nothing to take. */
 #define FLOOD_GAP_MAX (1U << 31)
 
-/* The set of a source's address (its first entry is set * FLOOD_CACHE_WAYS). */
+/* A source's address hashed for the flood cache: its set is the top
+ * FLOOD_CACHE_BITS bits (its first entry is set * FLOOD_CACHE_WAYS), its
+ * tag the whole hash (flood_block). */
+TABLE_FN __u32 flood_cache_hash(const union synlimit_addr *src, __u64 seed)
+{
+	return (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)seed) * 0x9e3779b1U;
+}
+
 TABLE_FN __u32 flood_cache_set(const union synlimit_addr *src, __u64 seed)
 {
-	__u32 h =
-	    (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)seed) * 0x9e3779b1U;
+	return flood_cache_hash(src, seed) >> (32 - FLOOD_CACHE_BITS);
+}
 
-	return h >> (32 - FLOOD_CACHE_BITS);
+/* Never 0, the tag of an entry never filled. */
+TABLE_FN __u32 flood_cache_tag(__u32 hash)
+{
+	return hash | 1;
 }
 
 struct flood_entry {
@@ -167,16 +177,22 @@ struct flood_entry {
 };
 _Static_assert(sizeof(struct flood_entry) == 128, "a flood cache entry: two cache lines");
 
-/* The cache's map holds its entries in blocks as large as an element of a
- * per-CPU map may be (32 KiB): a lookup then reads its CPU's copy through a
- * table of 32 pointers, which stays in cache, not through one of 8192. A
- * set's two ways are in one block. */
-#define FLOOD_BLOCK_ENTRIES 256
+/*
+ * The cache's map holds its entries in blocks, an element of a per-CPU map
+ * each: a lookup then reads its CPU's copy through a table of 64 pointers,
+ * which stays in cache, not through one of 8192. A set's two ways are in
+ * one block. Each entry's tag, the hash of the source it was last filled
+ * for, comes first, a set's two in one word: a SYN whose source has no entry
+ * (a spoofed flood's new sources) reads that word, not the two entries (32
+ * KiB of tags a CPU, which stay in cache, against 1 MiB of entries).
+ */
+#define FLOOD_BLOCK_ENTRIES 128
 #define FLOOD_BLOCKS	    ((FLOOD_CACHE_WAYS << FLOOD_CACHE_BITS) / FLOOD_BLOCK_ENTRIES)
 
 struct flood_block {
+	__u32 tag[FLOOD_BLOCK_ENTRIES];
 	struct flood_entry e[FLOOD_BLOCK_ENTRIES];
 };
-_Static_assert(sizeof(struct flood_block) == 32768, "a flood cache block: a per-CPU element");
+_Static_assert(sizeof(struct flood_block) <= 32768, "a flood cache block: a per-CPU element");
 
 #endif /* SYNLIMIT_SOURCE_TABLE_H */

@@ -131,7 +131,7 @@ static void test_hash_range(void)
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		__u32 worst = 0, zero_tags = 0;
 
-		for (i = 0; i < 100000; i++) {
+		for (i = 0; i < 10000; i++) {
 			struct source_key key = random_key();
 			__u64 h = source_key_hash(&key, rng());
 			__u32 bucket = source_hash_bucket(h, sizes[s]);
@@ -201,6 +201,35 @@ static void test_hash_spread(void)
 	      seq_worst);
 }
 
+/* The flood cache's hash (bpf/flood_cache.h reads a set's tags before its
+ * entries): the set is its top bits, the tag is never 0 (a way never
+ * filled), and 10000 random sources that share a set share no tag (two
+ * share one only where their addresses fold to one word: 1 in 2^32 a pair). */
+static void test_flood_cache_hash(void)
+{
+	static __u32 tags[1U << FLOOD_CACHE_BITS][64];
+	static __u8 count[1U << FLOOD_CACHE_BITS];
+	union synlimit_addr zero = { 0 };
+	int i, j, bad_set = 0, same_tag = 0;
+
+	for (i = 0; i < 10000; i++) {
+		union synlimit_addr a = random_key().addr;
+		__u32 h = flood_cache_hash(&a, 0x5eed), set = flood_cache_set(&a, 0x5eed);
+
+		bad_set += set != h >> (32 - FLOOD_CACHE_BITS) || set >= 1U << FLOOD_CACHE_BITS;
+		for (j = 0; j < count[set] && j < 64; j++)
+			same_tag += tags[set][j] == flood_cache_tag(h);
+		if (count[set] < 64)
+			tags[set][count[set]++] = flood_cache_tag(h);
+	}
+	check(!bad_set, "flood cache: a source's set is its hash's top %d bits (%d not)",
+	      FLOOD_CACHE_BITS, bad_set);
+	check(flood_cache_tag(flood_cache_hash(&zero, 0)) == 1 && flood_cache_tag(0x80000000U) != 0,
+	      "flood cache: a tag is never 0, also of a hash 0");
+	check(!same_tag, "flood cache: 10000 random sources, no two of a set with one tag (%d)",
+	      same_tag);
+}
+
 /* source_tables_setup on an opened object (no load, no root): the maps,
  * the occupancy bitmap and the program's bucket counts agree. */
 static void test_setup(void)
@@ -249,5 +278,6 @@ int main(void)
 	test_hash_range();
 	test_hash_keyed();
 	test_hash_spread();
+	test_flood_cache_hash();
 	return check_done();
 }

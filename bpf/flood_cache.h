@@ -431,6 +431,7 @@ __noinline int flood_drop(const struct syn_source *syn)
 	if (*(volatile __u64 *)&blk->state.stamp_ns != now) {
 		if (!flood_move(e, b, now))
 			return 0;
+		e->used_ns = now; /* flood_move folded this CPU's counts too */
 		flood_count(e, b, blk, 0, now);
 	} else {
 		seen = *(volatile __u64 *)&blk->state.value;

@@ -914,16 +914,17 @@ static void test_flood_over_now(struct env *env, __u64 t)
 		{ "198.19.235.0/24", LIMIT(2, 1000, .block_ns = 10 * SEC_NS) },
 		{ "198.19.236.0/24", LIMIT(2, 10000, .leaky = 1) },
 		{ "198.19.237.0/24", LIMIT(2, 10000, .block_ns = SEC_NS) },
+		{ "198.19.238.0/24", LIMIT(2, 1000, .dry_run = 1) },
 	};
 	const char *strict = "198.19.234.1", *held = "198.19.235.1", *leaky = "198.19.236.1",
-		   *reopened = "198.19.237.1";
+		   *reopened = "198.19.237.1", *dry = "198.19.238.1";
 	const __u64 later = t + SEC_NS + 4 * NSEC_PER_MSEC;
 	struct blocked_state seen, before;
 	struct blocked_bucket saved;
 	__u64 hits, dropped;
 
-	if (!check(env_load(env, rules, 4) == 0, "over now: load 2/1s strict, block=10s; "
-						 "2/10s leaky, block=1s"))
+	if (!check(env_load(env, rules, 5) == 0, "over now: load 2/1s strict, block=10s; "
+						 "2/10s leaky, block=1s; 2/1s dry run"))
 		return;
 	dropped = drops_of(env, strict, t, 100);
 	CHECK_EQ_U64("over now: 100 SYNs at one instant, 99 dropped", 99, dropped);
@@ -997,6 +998,29 @@ static void test_flood_over_now(struct env *env, __u64 t)
 		     delta(env, STAT_SYN_DROP_LIMIT));
 	CHECK_EQ_U64("over now, reopened: the second in the window it opened", 1,
 		     delta(env, STAT_SYN_DROP_BLOCK));
+
+	/* dry run: the same drops, counted as would-drops, every SYN passed */
+	mark(env);
+	dropped = drops_of(env, dry, t, 100);
+	CHECK_EQ_U64("over now, dry run: 100 SYNs at one instant, none dropped", 0, dropped);
+	CHECK_EQ_U64("over now, dry run: ...99 would have been", 99,
+		     delta(env, STAT_SYN_WOULD_DROP));
+	hits = cache_hits(env, dry);
+	if (!check(blocked_remove(env, dry, &saved) == 0,
+		   "over now, dry run: its blocked entry removed"))
+		return;
+	mark(env);
+	CHECK_STR("over now, dry run: at the same instant, still passed", "PP",
+		  burst(env, dry, t, 2));
+	CHECK_EQ_U64("over now, dry run: ...by the cache", hits + 2, cache_hits(env, dry));
+	CHECK_EQ_U64("over now, dry run: ...as would-drops", 2, delta(env, STAT_SYN_WOULD_DROP));
+	CHECK_EQ_U64("over now, dry run: ...no limit drop", 0, delta(env, STAT_SYN_DROP_LIMIT));
+	blocked_restore(env, dry, &saved);
+	if (check(state_of(env, dry, &seen) == 1, "over now, dry run: blocked (entry put back)")) {
+		CHECK_EQ_U64("over now, dry run: shown, every would-drop (101)", 101, seen.drops);
+		CHECK_EQ_U64("over now, dry run: shown, every attempt in the rate (102.0)",
+			     102ULL << 16, seen.state.value);
+	}
 }
 
 /* Cookie mode set up on an interface (1) or on none (0). */

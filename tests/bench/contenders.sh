@@ -7,6 +7,7 @@
 contender_setup() {
 	case $1 in
 	bare) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_drop ;;
+	bare-read) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_read ;;
 	nftables)
 		in_server nft -f - <<'NFT'
 table inet synbench {
@@ -34,7 +35,7 @@ NFT
 
 contender_teardown() {
 	case $1 in
-	bare) in_server ip link set dev s0 xdp off ;;
+	bare | bare-read) in_server ip link set dev s0 xdp off ;;
 	nftables) in_server nft delete table inet synbench ;;
 	iptables)
 		in_server iptables -t raw -F PREROUTING

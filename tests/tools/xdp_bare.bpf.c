@@ -3,6 +3,8 @@
  * Bare XDP programs: the baseline synlimit is measured against, and the
  * "program synlimit did not attach" that it must never replace. xdp_tx
  * sends every frame back as it came: the floor under cookie mode's cost.
+ * xdp_read reads the headers' line and drops: the floor under any filter
+ * that looks at a packet (on veth the frame was written on another CPU).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -18,6 +20,19 @@ SEC("xdp")
 int xdp_drop(struct xdp_md *ctx)
 {
 	(void)ctx;
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_read(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+
+	/* the Ethernet type and a TCP SYN's flags behind an IPv4 header: one
+	 * cache line where the frame starts on one, as it does in a veth page */
+	if (data + 48 <= data_end)
+		asm volatile("" ::"r"(*(volatile __u8 *)(data + 12)),
+			     "r"(*(volatile __u8 *)(data + 47)));
 	return XDP_DROP;
 }
 

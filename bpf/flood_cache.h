@@ -393,15 +393,15 @@ __noinline int flood_drop(const struct syn_source *syn)
 	fb = flood_block_at(slot);
 	if (!fb)
 		return 0;
-	/* the tags first: a source with no entry reads no entry */
-	if (fb->tag[slot & (FLOOD_BLOCK_ENTRIES - 1)] == tag)
-		e = &fb->e[slot & (FLOOD_BLOCK_ENTRIES - 1)];
-	else if (fb->tag[(slot + 1) & (FLOOD_BLOCK_ENTRIES - 1)] == tag)
+	/* the tags first: a source with no entry reads no entry. Both ways
+	 * can hold its tag (one source's two ports under port rules, two
+	 * addresses of one hash): a way is its only where it matches. */
+	e = &fb->e[slot & (FLOOD_BLOCK_ENTRIES - 1)];
+	if (fb->tag[slot & (FLOOD_BLOCK_ENTRIES - 1)] != tag || !flood_match(e, syn)) {
 		e = &fb->e[(slot + 1) & (FLOOD_BLOCK_ENTRIES - 1)];
-	else
-		return 0;
-	if (!flood_match(e, syn))
-		return 0;
+		if (fb->tag[(slot + 1) & (FLOOD_BLOCK_ENTRIES - 1)] != tag || !flood_match(e, syn))
+			return 0;
+	}
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg || cfg->generation != e->generation)
 		return 0;
@@ -431,7 +431,10 @@ __noinline int flood_drop(const struct syn_source *syn)
 	if (*(volatile __u64 *)&blk->state.stamp_ns != now) {
 		if (!flood_move(e, b, now))
 			return 0;
-		e->used_ns = now; /* flood_move folded this CPU's counts too */
+		/* flood_move folded this CPU's counts too, where the episode
+		 * has any of its own (FLOOD_SHARED_DROPS); counts left from an
+		 * earlier episode of the same entry wait for the next fold */
+		e->used_ns = now;
 		flood_count(e, b, blk, 0, now);
 	} else {
 		seen = *(volatile __u64 *)&blk->state.value;

@@ -8,9 +8,11 @@
  *    with its own state for one source; ranges; IPv4 and IPv6;
  *  - a table with port rules and no default; reloads between tables with
  *    and without ports (slots alternate, history kept per port set);
- *  - a ban overrides allow and a limit, expires at its time, unban.
+ *  - a ban overrides allow and a limit, expires at its time, unban;
+ *  - one source's two ports, each dropped from its own flood cache entry.
  */
 #include <bpf/bpf.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <sched.h>
@@ -25,6 +27,7 @@
 #include "harness.h"
 #include "pkt.h"
 #include "rule.h"
+#include "source_table.h"
 #include "stats.h"
 #include "synlimit.skel.h"
 #include "synlimit/source_table.h"
@@ -294,6 +297,53 @@ static void test_bans(void)
 	unban("2001:db8:7:1::5");
 }
 
+/* The hits of src's flood cache entry for port on CPU 0 (the tests run
+ * there), or -1 where it has none. */
+static long cache_hits(const char *src, __u16 port)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct flood_block *blocks = calloc(ncpu > 0 ? ncpu : 1, sizeof(*blocks));
+	union synlimit_addr addr;
+	unsigned int prefix;
+	const char *why;
+	long hits = -1;
+	__u32 slot;
+
+	addr_parse(src, &addr, &prefix, &why);
+	slot = flood_cache_set(&addr, skel->rodata->cfg_table_seed) * FLOOD_CACHE_WAYS;
+	if (blocks && !flood_cache_block(bpf_map__fd(skel->maps.flood_cache), slot, blocks))
+		for (i = 0; i < FLOOD_CACHE_WAYS; i++) {
+			const struct flood_entry *e =
+			    &blocks[0].e[(slot + i) % FLOOD_BLOCK_ENTRIES];
+
+			if (e->generation && !memcmp(&e->src, &addr, sizeof(addr)) &&
+			    e->dport == bpf_htons(port))
+				hits = e->hits;
+		}
+	free(blocks);
+	return hits;
+}
+
+/*
+ * One source flooding two ports under two port rules has two flood cache
+ * entries in one set, both with its tag: each port's SYNs are dropped by
+ * its own entry, whichever way it took.
+ */
+static void test_two_ports_cached(void)
+{
+	if (!check(load_text("198.18.6.0/24 3/5s port=25\n198.18.6.0/24 3/5s port=80\n") == 0,
+		   "cache: load two port rules"))
+		return;
+	expect("cache: 198.18.6.1 to 25, blocked", "PPD", syns("198.18.6.1", 25, T0, 3));
+	expect("cache: ...to 80, blocked under its own rule", "PPD", syns("198.18.6.1", 80, T0, 3));
+	expect("cache: ...ten more to 80", "DDDDDDDDDD", syns("198.18.6.1", 80, T0, 10));
+	CHECK_EQ_U64("cache: ...all ten dropped by port 80's entry", 10,
+		     (__u64)cache_hits("198.18.6.1", 80));
+	expect("cache: ...ten more to 25", "DDDDDDDDDD", syns("198.18.6.1", 25, T0, 10));
+	CHECK_EQ_U64("cache: ...all ten dropped by port 25's entry", 10,
+		     (__u64)cache_hits("198.18.6.1", 25));
+}
+
 int main(void)
 {
 	cpu_set_t cpu0;
@@ -315,6 +365,7 @@ int main(void)
 	test_port_rules();
 	test_no_default_and_reloads();
 	test_bans();
+	test_two_ports_cached();
 	synlimit_bpf__destroy(skel);
 	return check_done();
 }

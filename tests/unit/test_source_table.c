@@ -131,7 +131,7 @@ static void test_hash_range(void)
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		__u32 worst = 0, zero_tags = 0;
 
-		for (i = 0; i < 10000; i++) {
+		for (i = 0; i < 100000; i++) {
 			struct source_key key = random_key();
 			__u64 h = source_key_hash(&key, rng());
 			__u32 bucket = source_hash_bucket(h, sizes[s]);

@@ -4,7 +4,7 @@
  * "program synlimit did not attach" that it must never replace. xdp_tx
  * sends every frame back as it came: the floor under cookie mode's cost.
  * xdp_read reads the headers' line and drops: the floor under any filter
- * that looks at a packet (on veth the frame was written on another CPU).
+ * that looks at a packet.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -28,8 +28,8 @@ int xdp_read(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 
-	/* the Ethernet type and a TCP SYN's flags behind an IPv4 header: one
-	 * cache line where the frame starts on one, as it does in a veth page */
+	/* the Ethernet type and a TCP SYN's flags behind an IPv4 header: the
+	 * first and last bytes a SYN's parse reads */
 	if (data + 48 <= data_end)
 		asm volatile("" ::"r"(*(volatile __u8 *)(data + 12)),
 			     "r"(*(volatile __u8 *)(data + 47)));

@@ -6,12 +6,14 @@
  * where port rules apply) to the entry of the blocked table its last drop
  * was counted in, with the few fields of its rule a drop needs; a set's
  * tags are read first, so that a source with no entry (a spoofed flood's)
- * reads none (source_table.h, flood_block). A SYN that finds its entry, under the same limit table
- * (the generation), in a blocked entry still holding the same tag, is dropped if the drop is
- * certain with no lock: inside the block window, or an ewma rate already at or over the limit at
- * the instant of its last update (an attempt at that instant adds exactly 1 in strict mode and
- * nothing in leaky mode, so it stays over). At a new tick the cache moves the rate itself, under
- * the bucket's lock as the full way does, where the attempt is still over (flood_move). Anything
+ * reads none (source_table.h, flood_block). A SYN that finds its entry,
+ * under the same limit table (the generation), in a blocked entry still
+ * holding the same tag, is dropped if the drop is certain with no lock:
+ * inside the block window, or an ewma rate already at or over the limit at
+ * the instant of its last update (an attempt at that instant adds exactly
+ * 1 in strict mode and nothing in leaky mode, so it stays over). At a new
+ * tick the cache moves the rate itself, under the bucket's lock as the
+ * full way does, where the attempt is still over (flood_move). Anything
  * else (a rate under the limit, a reload, a removed entry) goes the full
  * way, which fills the cache again. Once a CPU found the source over at an
  * instant, counting in its own counts, the rest of that instant's SYNs are
@@ -91,7 +93,7 @@ static __always_inline struct flood_block *flood_block_at(__u32 slot)
 /* The first slot of the set of a source's hash (flood_cache_hash). */
 static __always_inline __u32 flood_slot_of(__u32 hash)
 {
-	return (hash >> (32 - FLOOD_CACHE_BITS)) * FLOOD_CACHE_WAYS;
+	return flood_cache_set_of(hash) * FLOOD_CACHE_WAYS;
 }
 
 /* Does e hold this SYN's source (and its port, where that matters)? */
@@ -276,8 +278,7 @@ static __always_inline void flood_fold(const struct rule *rule, const struct sou
  * where the attempt is still over (returns 1). 0: it is not, or the entry
  * went: the full way decides, on a rate the step left as it was (the fold
  * only moved counts into the entry, which the full way does first too). A
- * function of its own,
- * as the full way's lock users are (bpf/synlimit.bpf.c).
+ * function of its own, as the full way's lock users are (bpf/synlimit.bpf.c).
  */
 __noinline int flood_move(struct flood_entry *e, struct blocked_bucket *b, __u64 now)
 {
@@ -502,13 +503,15 @@ static __always_inline void flood_fill(const struct syn_source *syn, const struc
 	int known = known_way >= 0,
 	    way = (known ? known_way : ref->blocked_way) & (SOURCE_WAYS - 1);
 	__u32 bucket = known ? ref->source_bucket : ref->blocked_bucket;
-	__u32 hash = flood_cache_hash(&syn->addr, cfg_table_seed), slot = flood_slot_of(hash);
 	struct flood_block *fb;
 	struct flood_entry *e;
+	__u32 hash, slot;
 	int moved, w;
 
 	if (!flood_cacheable(rule) || (known && flood_cookies_set_up()))
 		return;
+	hash = flood_cache_hash(&syn->addr, cfg_table_seed);
+	slot = flood_slot_of(hash);
 	fb = flood_block_at(slot);
 	if (!fb)
 		return;

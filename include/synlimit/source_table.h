@@ -119,9 +119,14 @@ TABLE_FN __u32 flood_cache_hash(const union synlimit_addr *src, __u64 seed)
 	return (src->u32[0] ^ src->u32[1] ^ src->u32[2] ^ src->u32[3] ^ (__u32)seed) * 0x9e3779b1U;
 }
 
+TABLE_FN __u32 flood_cache_set_of(__u32 hash)
+{
+	return hash >> (32 - FLOOD_CACHE_BITS);
+}
+
 TABLE_FN __u32 flood_cache_set(const union synlimit_addr *src, __u64 seed)
 {
-	return flood_cache_hash(src, seed) >> (32 - FLOOD_CACHE_BITS);
+	return flood_cache_set_of(flood_cache_hash(src, seed));
 }
 
 /* Never 0, the tag of an entry never filled. */

@@ -98,13 +98,17 @@ static __always_inline enum synlimit_stat classify_ipv4(void *l3, void *data_end
 
 	if ((void *)(ip + 1) > data_end)
 		return STAT_BAD_L3_TRUNC;
-	if (ip->version != 4)
-		return STAT_BAD_VERSION;
-	if (ip->ihl < 5)
-		return STAT_BAD_IHL;
-	hdr_len = ip->ihl * 4;
-	if (l3 + hdr_len > data_end)
-		return STAT_BAD_L3_TRUNC;
+	/* version 4 and no options, nearly every packet: one compare */
+	hdr_len = sizeof(*ip);
+	if (*(__u8 *)ip != 0x45) {
+		if (ip->version != 4)
+			return STAT_BAD_VERSION;
+		if (ip->ihl < 5)
+			return STAT_BAD_IHL;
+		hdr_len = ip->ihl * 4;
+		if (l3 + hdr_len > data_end)
+			return STAT_BAD_L3_TRUNC;
+	}
 	tot_len = bpf_ntohs(ip->tot_len);
 	/* Bytes past tot_len are Ethernet padding; fewer bytes are a lie. */
 	if (tot_len < hdr_len || l3 + tot_len > data_end)
@@ -202,7 +206,12 @@ static __always_inline enum synlimit_stat classify(struct xdp_md *ctx, union syn
 
 	if (cur > data_end)
 		return STAT_BAD_L2_TRUNC;
-	proto = eth->h_proto;
+	/* an aligned load: struct ethhdr is packed, and its field is read a
+	 * byte at a time */
+	proto = *(__be16 *)(data + offsetof(struct ethhdr, h_proto));
+	/* untagged IPv4 first: the VLAN walk would end at once for it */
+	if (proto == bpf_htons(ETH_P_IP))
+		return classify_ipv4(cur, data_end, src, dport);
 
 #pragma unroll
 	for (i = 0; i < SYNLIMIT_MAX_VLAN_TAGS; i++) {

@@ -4,7 +4,8 @@
  * bench_prog can say where the time goes (this machine has no PMU for
  * bpftool prog profile): the clocks, a state-table lookup and insert (and
  * the same in the kernel's LRU hash, for comparison), the striped lock, an
- * atomic add, one EWMA step. Each returns XDP_DROP, like the bare baseline.
+ * atomic add, one EWMA step; and a yardstick of fixed ALU work. Each returns
+ * XDP_DROP, like the bare baseline.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -208,6 +209,22 @@ int part_ban_lookup(struct xdp_md *ctx)
 	key.addr.u32[2] = bpf_htonl(0xffff);
 	key.addr.u32[3] = bpf_htonl(0xc6120001);
 	return bpf_map_lookup_elem(&bans, &key) ? XDP_ABORTED : XDP_DROP;
+}
+
+/* Five ALU chains, 85 instructions, no memory: the same work every run,
+ * so that a change in its time is the machine's (the yardstick of
+ * bench_prog --targets). */
+#define PART_ALU_5 "r1 += 3; r2 ^= r1; r3 += r2; r4 ^= r3; r5 += 7;"
+#define PART_ALU_40                                                                                \
+	PART_ALU_5 PART_ALU_5 PART_ALU_5 PART_ALU_5 PART_ALU_5 PART_ALU_5 PART_ALU_5 PART_ALU_5
+
+SEC("xdp")
+int part_alu(struct xdp_md *ctx)
+{
+	(void)ctx;
+	asm volatile("r1 = 1; r2 = 2; r3 = 3; r4 = 4; r5 = 5;" PART_ALU_40 PART_ALU_40 ::
+			 : "r1", "r2", "r3", "r4", "r5");
+	return XDP_DROP;
 }
 
 SEC("xdp")

@@ -29,10 +29,13 @@ check "flood rate of nftables" '^\| nftables \| [0-9]+ \('
 check "flood rate of iptables" '^\| iptables \| [0-9]+ \('
 check "target verdicts" '^\| <= 60 ns for a SYN from a known source under its limit \| -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
 check "target of a blocked source" '^\| <= 40 ns for a SYN from a blocked source \| -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
-# --quick takes the target rows in 2 passes: each target's line has both figures and their median
-check "target passes across the run" '^\| target \| pass 1, [0-9:]+Z \| pass 2, [0-9:]+Z \| median of 2 \| \|$'
-check "known source across the run" '^\| <= 60 ns for a SYN from a known source under its limit \|( -?[0-9.]+ \|){2} -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|$'
-check "new sources across the run" '^\| <= 150 ns for a new source, full table \(new sources back to back\) \|( -?[0-9.]+ \|){2} -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|$'
+# --quick takes the target rows in 2 passes: each target's line has both
+# passes' figures (their fast figures in brackets), the medians and verdicts
+check "target passes across the run" '^\| target \| pass 1, [0-9:]+Z \| pass 2, [0-9:]+Z \| median of 2 \| \| fast stretches, median of 2 \| \|$'
+check "known source across the run" '^\| <= 60 ns for a SYN from a known source under its limit \|( -?[0-9.]+ \(-?[0-9.]+\) \|){2}( -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|){2}$'
+check "new sources across the run" '^\| <= 150 ns for a new source, full table \(new sources back to back\) \|( -?[0-9.]+ \(-?[0-9.]+\) \|){2}( -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|){2}$'
+check "the yardstick across the run, no verdict" '^\| yardstick: 85 ALU instructions, no memory \(part_alu\) \|( -?[0-9.]+ \(-?[0-9.]+\) \|){2}( -?[0-9.]+ ns \| \|){2}$'
+check "fast stretches in the one-pass targets" '^\| <= 40 ns for a SYN from a blocked source \| -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \| -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|$'
 check "every pass's rows" '^\| 2 \| [0-9:]+Z \| IPv4 SYN, blocked source \| [0-9.]+ \| [0-9.]+ \| \*\*-?[0-9.]+\*\*'
 check "the coarse clock's resolution" '^bpf_ktime_get_coarse_ns\(\) resolution here: steps of [0-9.]+ ms'
 # a cost can come out below 0 in seconds-long runs on a shared machine

@@ -187,9 +187,10 @@ _Static_assert(sizeof(struct flood_entry) == 128, "a flood cache entry: two cach
  * each: a lookup then reads its CPU's copy through a table of 64 pointers,
  * which stays in cache, not through one of 8192. A set's two ways are in
  * one block. Each entry's tag, the hash of the source it was last filled
- * for, comes first, a set's two side by side: a SYN whose source has no entry
- * (a spoofed flood's new sources) reads that word, not the two entries (32
- * KiB of tags a CPU, which stay in cache, against 1 MiB of entries).
+ * for, comes first, a set's two side by side: a SYN whose source has no
+ * entry (a spoofed flood's new sources) reads those two tags, not the two
+ * entries (32 KiB of tags a CPU, which stay in cache, against 1 MiB of
+ * entries).
  */
 #define FLOOD_BLOCK_ENTRIES 128
 #define FLOOD_BLOCKS	    ((FLOOD_CACHE_WAYS << FLOOD_CACHE_BITS) / FLOOD_BLOCK_ENTRIES)

@@ -86,6 +86,27 @@ static __always_inline int bucket_find(const struct bucket_head *head, const str
 	return -1;
 }
 
+/*
+ * Every cache line of a sources bucket asked for at once, before the first
+ * is needed. A new source's lookup misses on the bucket's tags; its insert
+ * then writes a key and a state in other lines of it, and each of those
+ * misses was waited for in turn (a store waits in the store buffer for its
+ * line, the lock's locked instruction for the store buffer). Loads that
+ * nothing waits for go out together: one every 64 bytes and the last word
+ * touch each line the bucket spans, wherever in a line it starts.
+ */
+static __always_inline void bucket_touch(const struct source_bucket *b)
+{
+	const char *p = (const char *)b;
+	__u32 a = *(volatile const __u32 *)(p + 64);
+	__u32 c = *(volatile const __u32 *)(p + 128);
+	__u32 d = *(volatile const __u32 *)(p + 192);
+	__u32 e = *(volatile const __u32 *)(p + sizeof(*b) - 4);
+
+	_Static_assert(sizeof(*b) > 192 && sizeof(*b) <= 256, "four loads 64 bytes apart");
+	asm volatile("" ::"r"(a), "r"(c), "r"(d), "r"(e));
+}
+
 /* A free way of head, or -1. */
 static __always_inline int bucket_free_way(const struct bucket_head *head)
 {

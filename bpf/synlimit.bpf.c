@@ -184,7 +184,10 @@ __noinline int find_source(const struct source_ref *ref)
 	if (!ref)
 		return -1;
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
-	return b ? bucket_find(&b->head, &ref->key, ref->tag) : -1;
+	if (!b)
+		return -1;
+	bucket_touch(b);
+	return bucket_find(&b->head, &ref->key, ref->tag);
 }
 
 /*

@@ -112,8 +112,27 @@ static __always_inline void new_key(struct source_key *key)
 	key->addr.u32[3] = __sync_fetch_and_add(&part_next_key, 1);
 }
 
+/* a new source's lookup, as synlimit's find_source: a key never seen, so
+ * its bucket is out of cache (what a spoofed flood's SYN waits for) */
+SEC("xdp")
+int part_miss(struct xdp_md *ctx)
+{
+	struct source_bucket *b;
+	struct source_ref ref = {};
+
+	(void)ctx;
+	new_key(&ref.key);
+	source_ref_of(&ref);
+	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
+	if (!b)
+		return XDP_ABORTED;
+	bucket_touch(b);
+	return bucket_find(&b->head, &ref.key, ref.tag) < 0 ? XDP_DROP : XDP_ABORTED;
+}
+
 /* a new source: a key never seen, into a full table, as synlimit adds one
- * (bpf/synlimit.bpf.c source_insert): find, lock, find again, evict */
+ * (bpf/synlimit.bpf.c find_source, source_insert): find, lock, find again,
+ * evict */
 SEC("xdp")
 int part_insert(struct xdp_md *ctx)
 {
@@ -128,7 +147,10 @@ int part_insert(struct xdp_md *ctx)
 	source_ref_of(&ref);
 	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
 	lock = stripe_for(ref.source_bucket);
-	if (!b || !lock || bucket_find(&b->head, &ref.key, ref.tag) >= 0)
+	if (!b || !lock)
+		return XDP_ABORTED;
+	bucket_touch(b);
+	if (bucket_find(&b->head, &ref.key, ref.tag) >= 0)
 		return XDP_ABORTED;
 	state.tag = ref.tag;
 	bpf_spin_lock(lock);

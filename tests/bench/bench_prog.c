@@ -657,6 +657,8 @@ static int parts_rows(void)
 			&syn4);
 	/* fill the tables first, so that every insert evicts */
 	run_ns(part_fd(parts, "part_insert"), &syn4, SYNLIMIT_DEFAULT_SOURCES + 10000);
+	row_same_packet("lookup of a new source (262144 entries, full): its bucket out of cache",
+			part_fd(parts, "part_miss"), &syn4);
 	row_same_packet("insert of a new source (262144 entries, full and evicting)",
 			part_fd(parts, "part_insert"), &syn4);
 	run_ns(part_fd(parts, "part_insert_lru"), &syn4, 70000);

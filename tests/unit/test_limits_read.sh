@@ -58,7 +58,14 @@ while True:
     time.sleep(0.0005)
 PY
 writer=$!
-sleep 0.2
+# the reads start once the writer has made the file (python's start-up can
+# take longer than any fixed sleep on a busy machine: a read before it
+# finds no file, rightly refused, but not what this test is about)
+i=0
+while [ ! -s "$work/race.limits" ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 whole=0 refused=0 bad=0
 i=0
 while [ $i -lt 400 ]; do

@@ -210,6 +210,13 @@ $(BUILD)/bench_parts.bpf.o: tests/bench/bench_parts.bpf.c bpf/maps.h $(ABI_HDRS)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
+# synlimit cut short at each stage of a new source's way (bench_prog's
+# "Where a new source's time goes").
+BENCH_CUTS := $(patsubst %,$(BUILD)/bench_cut%.bpf.o,1 2 3 4 5)
+$(BUILD)/bench_cut%.bpf.o: $(BPF_SRCS) $(ABI_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DSYNLIMIT_BENCH_CUT=$* -c bpf/synlimit.bpf.c -o $@
+
 $(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/harness.h \
 		$(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -226,12 +233,12 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
 		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog \
-		$(BUILD)/bench_parts.bpf.o $(BUILD)/san/synlimit
+		$(BUILD)/bench_parts.bpf.o $(BENCH_CUTS) $(BUILD)/san/synlimit
 	$(Q)TESTS="$(TESTS)" sh tests/run.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o \
-		$(BUILD)/tests/bench_prog $(BUILD)/bench_parts.bpf.o
+		$(BUILD)/tests/bench_prog $(BUILD)/bench_parts.bpf.o $(BENCH_CUTS)
 	$(Q)sh tests/bench/run.sh
 	$(Q)cat $(BUILD)/bench/report.md
 

@@ -17,6 +17,21 @@
 #include "flood_cache.h"
 #include "syncookie_syn.h"
 
+/*
+ * make bench builds this file again with SYNLIMIT_BENCH_CUT set to 1..5:
+ * the program then returns at that stage of a new source's way, so that
+ * the report can say where that way's time goes (tests/bench/bench_prog.c,
+ * rows_cuts). Every other build has 0, and no cut is compiled in.
+ */
+#ifndef SYNLIMIT_BENCH_CUT
+#define SYNLIMIT_BENCH_CUT 0
+#endif
+#define BENCH_CUT(stage, outcome)                                                                  \
+	do {                                                                                       \
+		if (SYNLIMIT_BENCH_CUT == (stage))                                                 \
+			return (outcome);                                                          \
+	} while (0)
+
 /* Load-time settings (set through the skeleton before load). */
 const volatile __u64 cfg_event_interval_ns = 10000000; /* 100 events/s per CPU */
 const volatile __u64 cfg_event_burst = 64;
@@ -407,6 +422,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	if (!b)
 		return STAT_SYN_NO_STATE;
 	w = find_source(ref);
+	BENCH_CUT(4, w < 0 ? STAT_SYN_DROP_DENY : STAT_SYN_PASSED);
 	if (w < 0) {
 		/* A new source's first step depends on nothing shared (shape 0
 		 * starts it afresh): take it on the stack, then add it. */
@@ -414,6 +430,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		after.tag = ref->tag;
 		if (rate_step(&after, rule, now)) /* limit <= 1: over at once */
 			goto drop;
+		BENCH_CUT(5, STAT_SYN_DROP_DENY);
 		w = source_insert(st, ref, &after, now);
 		if (w < 0)
 			return STAT_SYN_NO_STATE;
@@ -561,6 +578,7 @@ static __always_inline enum synlimit_stat rule_verdict(struct xdp_md *ctx,
 	find_blocked(&lc.ref);
 	lc.now = clock_now(rule_clock_coarse(rule));
 	syn->blocked = lc.ref.blocked_way >= 0;
+	BENCH_CUT(3, lc.ref.blocked_way < 0 && lc.now ? STAT_SYN_DROP_DENY : STAT_SYN_PASSED);
 	cookie = syncookie_syn(ctx, st, rule, syn, lc.now);
 	if (cookie)
 		return cookie;
@@ -578,6 +596,7 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 	__u32 zero = 0;
 	void *table;
 
+	BENCH_CUT(1, STAT_SYN_DROP_DENY);
 	if (banned(&syn->addr))
 		return STAT_SYN_DROP_BAN;
 	cached = flood_drop(syn);
@@ -593,6 +612,7 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 		syn->port_rules = 1;
 		rule = port_rule(rule, &syn->addr, syn->dport);
 	}
+	BENCH_CUT(2, rule->action == RULE_LIMIT ? STAT_SYN_DROP_DENY : STAT_SYN_PASSED);
 	return rule_verdict(ctx, st, rule, syn);
 }
 

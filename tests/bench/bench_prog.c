@@ -673,6 +673,105 @@ static int parts_rows(void)
 	return 0;
 }
 
+/*
+ * synlimit cut short at stage n of a new source's way (make bench builds
+ * build/bench_cutN.bpf.o from bpf/synlimit.bpf.c with SYNLIMIT_BENCH_CUT=N),
+ * loaded on skel's maps, its settings (.rodata) included, so that it sees
+ * the same rules and the same full table; NULL if it cannot be loaded.
+ */
+static struct bpf_object *load_cut(struct synlimit_bpf *skel, int n)
+{
+	struct bpf_map *map, *same;
+	struct bpf_object *cut;
+	char path[64];
+
+	snprintf(path, sizeof(path), "build/bench_cut%d.bpf.o", n);
+	cut = bpf_object__open_file(path, NULL);
+	if (!cut)
+		return NULL;
+	bpf_object__for_each_map(map, cut)
+	{
+		/* internal maps are named after their object: match the section */
+		const char *section = strchr(bpf_map__name(map), '.');
+
+		same = NULL;
+		if (!bpf_map__is_internal(map) || !section) {
+			same = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
+		} else {
+			struct bpf_map *m;
+
+			bpf_object__for_each_map(m, skel->obj)
+			{
+				const char *s = strchr(bpf_map__name(m), '.');
+
+				if (bpf_map__is_internal(m) && s && !strcmp(s, section))
+					same = m;
+			}
+		}
+		if (!same || bpf_map__reuse_fd(map, bpf_map__fd(same)))
+			break;
+	}
+	if (map || bpf_object__load(cut)) {
+		bpf_object__close(cut);
+		return NULL;
+	}
+	return cut;
+}
+
+#define CUTS 5
+
+/* Where a new source's time goes: the spoofed-flood row of the target, on
+ * its full table, with synlimit cut short after each stage of the way
+ * (load_cut), then whole. The cuts add no source, so the table is full and
+ * evicting for the whole program too, as in the target's row. */
+static int rows_cuts(struct bpf_object *flood)
+{
+	static const char *const stage[CUTS] = {
+		"classified (what every packet costs)",
+		"+ the ban check, the flood cache and the rule lookup",
+		"+ the keyed hash, the blocked table's bit and the clock",
+		"+ cookie mode's check and the bucket's lookup",
+		"+ the new source's first rate step, on the stack",
+	};
+	char names[CUTS + 1][128];
+	struct synlimit_bpf *skel;
+	int i, any = 0;
+
+	for (i = 0; i < CUTS; i++)
+		snprintf(names[i], sizeof(names[i]), "new source, cut after stage %d: %s", i + 1,
+			 stage[i]);
+	snprintf(names[CUTS], sizeof(names[CUTS]),
+		 "new source, the whole program (+ the lock and the insert)");
+	printf("\n## Where a new source's time goes\n\nThe target's row (new sources back to "
+	       "back, full table of 65536 entries) with synlimit cut short after each stage "
+	       "(SYNLIMIT_BENCH_CUT in bpf/synlimit.bpf.c), then whole; measured like the rows "
+	       "above.\n\n");
+	printf("| synlimit | bare XDP_DROP ns | synlimit ns | overhead ns | ratio |\n"
+	       "|---|---|---|---|---|\n");
+	for (i = 0; i <= CUTS; i++)
+		any |= wanted(names[i]);
+	if (!any)
+		return 0;
+	skel = load_full_table();
+	if (!skel)
+		return -1;
+	for (i = 0; i < CUTS; i++) {
+		struct bpf_object *cut = load_cut(skel, i + 1);
+
+		if (!cut) {
+			fprintf(stderr, "bench_prog: cannot load build/bench_cut%d.bpf.o\n", i + 1);
+			synlimit_bpf__destroy(skel);
+			return -1;
+		}
+		row_flood(names[i], part_fd(cut, "synlimit_xdp"), flood, "part_flood", &flood6);
+		bpf_object__close(cut);
+	}
+	row_flood(names[CUTS], bpf_program__fd(skel->progs.synlimit_xdp), flood, "part_flood",
+		  &flood6);
+	synlimit_bpf__destroy(skel);
+	return 0;
+}
+
 static const char *verdict(double measured, double bound)
 {
 	return measured <= bound ? "met" : "**falls short**";
@@ -928,7 +1027,7 @@ static int full_run(struct bpf_object *flood)
 	skel = rows_new_sources(flood);
 	if (!skel)
 		return -1;
-	if (rows_port_rules() || parts_rows()) {
+	if (rows_port_rules() || parts_rows() || rows_cuts(flood)) {
 		synlimit_bpf__destroy(skel);
 		return -1;
 	}

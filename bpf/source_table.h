@@ -92,7 +92,8 @@ static __always_inline int bucket_find(const struct bucket_head *head, const str
  * then writes a key and a state in other lines of it, and each of those
  * misses was waited for in turn (a store waits in the store buffer for its
  * line, the lock's locked instruction for the store buffer). Loads that
- * nothing waits for go out together: one every 64 bytes and the last word
+ * nothing waits for go out together: with the lookup's own read of the
+ * tags at the bucket's start, one every 64 bytes after it and the last word
  * touch each line the bucket spans, wherever in a line it starts.
  */
 static __always_inline void bucket_touch(const struct source_bucket *b)

@@ -673,6 +673,25 @@ static int parts_rows(void)
 	return 0;
 }
 
+/* obj's map that map stands for: the same name, or for an internal map
+ * (named after its object) the same section. */
+static struct bpf_map *same_map(struct bpf_object *obj, const struct bpf_map *map)
+{
+	const char *section = strchr(bpf_map__name(map), '.');
+	struct bpf_map *m;
+
+	if (!bpf_map__is_internal(map) || !section)
+		return bpf_object__find_map_by_name(obj, bpf_map__name(map));
+	bpf_object__for_each_map(m, obj)
+	{
+		const char *s = strchr(bpf_map__name(m), '.');
+
+		if (bpf_map__is_internal(m) && s && !strcmp(s, section))
+			return m;
+	}
+	return NULL;
+}
+
 /*
  * synlimit cut short at stage n of a new source's way (make bench builds
  * build/bench_cutN.bpf.o from bpf/synlimit.bpf.c with SYNLIMIT_BENCH_CUT=N),
@@ -681,8 +700,8 @@ static int parts_rows(void)
  */
 static struct bpf_object *load_cut(struct synlimit_bpf *skel, int n)
 {
-	struct bpf_map *map, *same;
 	struct bpf_object *cut;
+	struct bpf_map *map, *same;
 	char path[64];
 
 	snprintf(path, sizeof(path), "build/bench_cut%d.bpf.o", n);
@@ -691,23 +710,7 @@ static struct bpf_object *load_cut(struct synlimit_bpf *skel, int n)
 		return NULL;
 	bpf_object__for_each_map(map, cut)
 	{
-		/* internal maps are named after their object: match the section */
-		const char *section = strchr(bpf_map__name(map), '.');
-
-		same = NULL;
-		if (!bpf_map__is_internal(map) || !section) {
-			same = bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
-		} else {
-			struct bpf_map *m;
-
-			bpf_object__for_each_map(m, skel->obj)
-			{
-				const char *s = strchr(bpf_map__name(m), '.');
-
-				if (bpf_map__is_internal(m) && s && !strcmp(s, section))
-					same = m;
-			}
-		}
+		same = same_map(skel->obj, map);
 		if (!same || bpf_map__reuse_fd(map, bpf_map__fd(same)))
 			break;
 	}

@@ -33,6 +33,7 @@ struct source_ref {
 	__u32 source_bucket;
 	__u32 blocked_bucket;
 	__s32 blocked_way;
+	__u32 first_slot; /* in first_attempts */
 };
 
 static __always_inline void source_ref_of(struct source_ref *ref)
@@ -42,6 +43,7 @@ static __always_inline void source_ref_of(struct source_ref *ref)
 	ref->tag = source_hash_tag(h);
 	ref->source_bucket = source_hash_bucket(h, cfg_source_buckets);
 	ref->blocked_bucket = source_hash_bucket(h, cfg_blocked_buckets);
+	ref->first_slot = source_hash_first_slot(h, ref->source_bucket);
 }
 
 /* The word of the occupancy bitmap (maps.h) that holds bucket's bit. */
@@ -87,25 +89,26 @@ static __always_inline int bucket_find(const struct bucket_head *head, const str
 }
 
 /*
- * Every cache line of a sources bucket asked for at once, before the first
- * is needed. A new source's lookup misses on the bucket's tags; its insert
- * then writes a key and a state in other lines of it, and each of those
- * misses was waited for in turn (a store waits in the store buffer for its
- * line, the lock's locked instruction for the store buffer). Loads that
- * nothing waits for go out together: with the lookup's own read of the
- * tags at the bucket's start, one every 64 bytes after it and the last word
- * touch each line the bucket spans, wherever in a line it starts.
+ * Every cache line of a sources bucket asked for at once, before the lock
+ * is taken. An insert (a source's second attempt) writes a key and a state
+ * in lines of the bucket its lookup did not read, and each of those misses
+ * was waited for in turn (a store waits in the store buffer for its line,
+ * the lock's locked instruction for the store buffer). Loads that nothing
+ * waits for go out together: one at the bucket's start, one every 64 bytes
+ * after it and the last word touch each line the bucket spans, wherever in
+ * a line it starts.
  */
 static __always_inline void bucket_touch(const struct source_bucket *b)
 {
 	const char *p = (const char *)b;
+	__u32 z = *(volatile const __u32 *)p;
 	__u32 a = *(volatile const __u32 *)(p + 64);
 	__u32 c = *(volatile const __u32 *)(p + 128);
 	__u32 d = *(volatile const __u32 *)(p + 192);
 	__u32 e = *(volatile const __u32 *)(p + sizeof(*b) - 4);
 
-	_Static_assert(sizeof(*b) > 192 && sizeof(*b) <= 256, "four loads 64 bytes apart");
-	asm volatile("" ::"r"(a), "r"(c), "r"(d), "r"(e));
+	_Static_assert(sizeof(*b) > 192 && sizeof(*b) <= 256, "five loads 64 bytes apart");
+	asm volatile("" ::"r"(z), "r"(a), "r"(c), "r"(d), "r"(e));
 }
 
 /* A free way of head, or -1. */

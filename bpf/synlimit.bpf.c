@@ -194,6 +194,7 @@ __noinline int find_blocked(struct source_ref *ref)
 
 __noinline int find_source(const struct source_ref *ref)
 {
+	struct first_attempt *fa;
 	struct source_bucket *b;
 
 	if (!ref)
@@ -201,8 +202,64 @@ __noinline int find_source(const struct source_ref *ref)
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
 	if (!b)
 		return -1;
-	bucket_touch(b);
+	/* a new source's next read: its line asked for with the bucket's */
+	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
+	if (fa) {
+		__u32 tag = *(volatile const __u32 *)&fa->tag;
+
+		asm volatile("" ::"r"(tag));
+	}
 	return bucket_find(&b->head, &ref->key, ref->tag);
+}
+
+enum first_result {
+	FIRST_NONE = 0,	  /* another source took the slot meanwhile: make the entry now */
+	FIRST_RECORDED,	  /* the source's first attempt, recorded */
+	FIRST_AGAIN,	  /* its second: the state is made from both, in *state */
+	FIRST_AGAIN_OVER, /* ...and it is over the limit */
+};
+
+/*
+ * A new source's attempt against its first-attempt slot (include/synlimit/
+ * source_table.h): recorded there if the slot holds another source's or
+ * none; if it holds this source's, this is the second attempt, and *state
+ * is what the first made, stepped by this one. The time is stored before
+ * the tag's compare-and-swap: two CPUs recording one source at once, one
+ * swap wins, and the other sees its tag and counts as the second, so two
+ * attempts count as two. (Its time is then the one stored last, of the
+ * same moment.) A global function, so the steps are checked once.
+ */
+__noinline int first_attempt(struct synlimit_stats *st, const struct rule *rule,
+			     const struct source_ref *ref, struct source_state *state, __u64 now)
+{
+	struct first_attempt *fa;
+	__u32 tag, seen;
+
+	if (!st || !rule || !ref || !state)
+		return FIRST_NONE;
+	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
+	if (!fa)
+		return FIRST_NONE;
+	tag = *(volatile __u32 *)&fa->tag;
+	if (tag != ref->tag) {
+		*(volatile __u64 *)&fa->stamp_ns = now;
+		seen = __sync_val_compare_and_swap(&fa->tag, tag, ref->tag);
+		if (seen == tag) {
+			count(st, STAT_SOURCE_FIRST);
+			return FIRST_RECORDED;
+		}
+		if (seen != ref->tag)
+			return FIRST_NONE;
+	}
+	__builtin_memset(state, 0, sizeof(*state));
+	state->tag = ref->tag;
+	rate_step(state, rule, *(volatile __u64 *)&fa->stamp_ns);
+	/* at the first's instant, the attempt that reaches the limit is
+	 * decided by the exact clock, as a known source's is (fast_attempt) */
+	if (rule->algo == ALGO_EWMA && state->stamp_ns == now && state->value < rule->limit_q16 &&
+	    state->value + Q16_ONE >= rule->limit_q16)
+		now = clock_now(0);
+	return rate_step(state, rule, now) ? FIRST_AGAIN_OVER : FIRST_AGAIN;
 }
 
 /*
@@ -276,6 +333,7 @@ static __always_inline int insert_source(struct synlimit_stats *st, const struct
 
 	if (!b || !lock)
 		return -1;
+	bucket_touch(b);
 	bpf_spin_lock(lock);
 	w = bucket_find(&b->head, &ref->key, ref->tag);
 	found = w >= 0;
@@ -411,7 +469,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	struct bpf_spin_lock *lock;
 	struct source_bucket *b;
 	enum fast_result fast;
-	int is_over = 0, lost, w;
+	int is_over = 0, lost, w, first;
 	__u64 rate;
 
 	if (ref->blocked_way >= 0) {
@@ -425,17 +483,30 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 	BENCH_CUT(4, w < 0 ? STAT_SYN_DROP_DENY : STAT_SYN_PASSED);
 	if (w < 0) {
 		/* A new source's first step depends on nothing shared (shape 0
-		 * starts it afresh): take it on the stack, then add it. */
+		 * starts it afresh): take it on the stack. Under the limit, it
+		 * is only recorded; the second attempt makes the entry. */
 		__builtin_memset(&after, 0, sizeof(after));
 		after.tag = ref->tag;
 		if (rate_step(&after, rule, now)) /* limit <= 1: over at once */
 			goto drop;
 		BENCH_CUT(5, STAT_SYN_DROP_DENY);
+		first = first_attempt(st, rule, ref, &after, now);
+		if (first == FIRST_RECORDED)
+			return STAT_SYN_PASSED;
+		/* the entry, over the limit or not, as a known source's step
+		 * leaves it: its history outlives a blocked entry */
 		w = source_insert(st, ref, &after, now);
 		if (w < 0)
 			return STAT_SYN_NO_STATE;
-		if (w < SOURCE_WAYS)
+		if (w < SOURCE_WAYS && first == FIRST_AGAIN_OVER)
+			goto drop;
+		if (w < SOURCE_WAYS) {
+			/* a second attempt passed at its state's instant, as a
+			 * known source's would have: the flood cache may take it */
+			if (first == FIRST_AGAIN)
+				*known = w;
 			return STAT_SYN_PASSED;
+		}
 		/* another CPU added it first: count ours on its state */
 	}
 	state = &b->state[w & (SOURCE_WAYS - 1)];

@@ -31,6 +31,7 @@ static const char *const pinned_maps[] = {
 	"stats",
 	"limit_tables",
 	"sources",
+	"first_attempts",
 	"blocked_sources",
 	"blocked_occupancy",
 	"lock_stripes",
@@ -97,6 +98,7 @@ void loader_close(struct loaded *l)
 	close_fd(&l->bans_fd);
 	close_fd(&l->iface_stats_fd);
 	close_fd(&l->flood_cache_fd);
+	close_fd(&l->first_attempts_fd);
 	pin_dir_close(&l->dir);
 }
 
@@ -130,11 +132,15 @@ static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 
 	const char *name = bpf_map__name(want);
 	char entries[32];
 
-	/* the two state tables are sized at the first attach, in buckets, and
-	 * the blocked table's occupancy bitmap with it, a bit a bucket */
+	/* the two state tables are sized at the first attach, in buckets, the
+	 * first-attempt slots with sources, a slot an entry, and the blocked
+	 * table's occupancy bitmap with it, a bit a bucket */
 	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources")) {
 		min = SOURCE_BUCKETS(TABLE_SIZE_MIN);
 		max = SOURCE_BUCKETS(TABLE_SIZE_MAX);
+	} else if (!strcmp(name, "first_attempts")) {
+		min = SOURCE_BUCKETS(TABLE_SIZE_MIN) * SOURCE_WAYS;
+		max = SOURCE_BUCKETS(TABLE_SIZE_MAX) * SOURCE_WAYS;
 	} else if (!strcmp(name, "blocked_occupancy")) {
 		min = OCCUPANCY_WORDS(SOURCE_BUCKETS(TABLE_SIZE_MIN));
 		max = OCCUPANCY_WORDS(SOURCE_BUCKETS(TABLE_SIZE_MAX));
@@ -238,6 +244,8 @@ static int *kept_fd(struct loaded *out, const char *name)
 		return &out->iface_stats_fd;
 	if (!strcmp(name, "flood_cache"))
 		return &out->flood_cache_fd;
+	if (!strcmp(name, "first_attempts"))
+		return &out->first_attempts_fd;
 	return NULL;
 }
 
@@ -280,7 +288,7 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 	memset(out, 0, sizeof(*out));
 	out->prog_fd = out->stats_fd = out->tables_fd = out->sources_fd = -1;
 	out->blocked_fd = out->events_fd = out->config_fd = out->iface_stats_fd = -1;
-	out->port_tables_fd = out->bans_fd = out->flood_cache_fd = -1;
+	out->port_tables_fd = out->bans_fd = out->flood_cache_fd = out->first_attempts_fd = -1;
 	out->dir.fd = out->dir.parent_fd = -1;
 
 	err = pin_dir_open(pin_dir, flags & LOADER_EXCLUSIVE ? LOCK_EX : LOCK_SH, &out->dir);

@@ -33,6 +33,7 @@ struct loaded {
 	int bans_fd;
 	int iface_stats_fd;
 	int flood_cache_fd;
+	int first_attempts_fd;
 };
 
 struct load_options {

@@ -100,6 +100,9 @@ static void render_tables(FILE *out, const struct stats_snapshot *s)
 	       "Entries added to the source tables.");
 	sample(out, "synlimit_table_inserts_total", "table", "sources", s->c[STAT_SOURCE_INSERTS]);
 	sample(out, "synlimit_table_inserts_total", "table", "blocked", s->c[STAT_BLOCKED_INSERTS]);
+	family(out, "synlimit_first_attempts_total", "counter",
+	       "New sources' first attempts, recorded without an entry (the second makes it).");
+	single(out, "synlimit_first_attempts_total", s->c[STAT_SOURCE_FIRST]);
 	family(out, "synlimit_table_evictions_total", "counter",
 	       "Entries the tables dropped to make room (their sources start afresh).");
 	sample(out, "synlimit_table_evictions_total", "table", "sources", s->evicted_sources);

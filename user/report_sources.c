@@ -242,6 +242,8 @@ struct shown_source {
 	struct source_view v;
 	struct source_key key; /* where its state would be */
 	int found;	       /* a state is stored */
+	int first;	       /* none, but its first attempt is recorded, first_ago_ns ago */
+	__u64 first_ago_ns;
 };
 
 #define SHOW_PORT_RULES 64
@@ -277,6 +279,11 @@ static void print_rule_json(struct json *j, const struct shown_source *s,
 	json_key(j, "state");
 	if (s->found)
 		print_source_json(j, &s->v, config);
+	else
+		json_null(j);
+	json_key(j, "first_attempt_ago_s"); /* null: none recorded (or a state) */
+	if (s->first)
+		json_double(j, (double)s->first_ago_ns / 1e9);
 	else
 		json_null(j);
 }
@@ -325,6 +332,11 @@ static void print_rule_plain(const struct shown_source *s, const struct synlimit
 		return;
 	printf("%sstate    %s\n", in,
 	       addr_format(&s->key.addr, s->key.prefixlen, text, sizeof(text)));
+	if (s->first) {
+		printf("%sseen     once, %.1fs ago: its next attempt makes its entry\n", in,
+		       (double)s->first_ago_ns / 1e9);
+		return;
+	}
 	if (!s->found) {
 		printf("%sseen     no (or evicted): its next attempt starts afresh\n", in);
 		return;
@@ -373,7 +385,7 @@ static void find_state(const struct loaded *l, const struct synlimit_config *con
 		       __u64 now)
 {
 	struct blocked_state blk = { 0 };
-	__u64 seed = config->table_seed;
+	__u64 seed = config->table_seed, first_ns;
 
 	if (!s->v.has_rule || s->v.rule.action != RULE_LIMIT)
 		return;
@@ -390,6 +402,11 @@ static void find_state(const struct loaded *l, const struct synlimit_config *con
 		s->found = 1;
 	if (s->found)
 		source_view_compute(&s->v, &blk, now);
+	else if (!source_first_attempt(l->first_attempts_fd, source_table_buckets(l->sources_fd),
+				       seed, &s->key, &first_ns)) {
+		s->first = 1;
+		s->first_ago_ns = now > first_ns ? now - first_ns : 0;
+	}
 }
 
 int report_show(const struct loaded *l, const struct report_options *opts)

@@ -40,6 +40,8 @@ void source_tables_setup(struct synlimit_bpf *skel, __u32 max_sources, __u32 max
 {
 	if (max_sources) {
 		bpf_map__set_max_entries(skel->maps.sources, SOURCE_BUCKETS(max_sources));
+		bpf_map__set_max_entries(skel->maps.first_attempts,
+					 SOURCE_BUCKETS(max_sources) * SOURCE_WAYS);
 		skel->rodata->cfg_source_buckets = SOURCE_BUCKETS(max_sources);
 	}
 	if (max_blocked) {
@@ -185,6 +187,23 @@ static void flood_unfolded_add(struct flood_view *v, __u64 seed, const struct so
 		}
 	blk->drops += drops;
 	blk->state.value += adds << 16;
+}
+
+int source_first_attempt(int first_fd, __u32 buckets, __u64 seed, const struct source_key *key,
+			 __u64 *stamp_ns)
+{
+	__u64 h = source_key_hash(key, seed);
+	__u32 slot = source_hash_first_slot(h, source_hash_bucket(h, buckets));
+	struct first_attempt fa;
+
+	if (!buckets)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(first_fd, &slot, &fa))
+		return -errno;
+	if (fa.tag != source_hash_tag(h))
+		return -ENOENT;
+	*stamp_ns = fa.stamp_ns;
+	return 0;
 }
 
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,

@@ -37,6 +37,7 @@ static const char *const stat_names[STAT_MAX] = {
 	[STAT_SYN_COOKIE_SENT] = "syn_cookie_sent",
 	[STAT_SYN_COOKIE_CAPPED] = "syn_cookie_capped",
 	[STAT_SOURCE_INSERTS] = "source_inserts",
+	[STAT_SOURCE_FIRST] = "source_first_attempts",
 	[STAT_BLOCKED_INSERTS] = "blocked_inserts",
 	[STAT_BLOCKED_DELETES] = "blocked_deletes",
 	[STAT_EVENTS_SENT] = "events_sent",

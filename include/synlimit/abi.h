@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 9
+#define SYNLIMIT_ABI_VERSION 10
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -68,6 +68,7 @@ enum synlimit_stat {
 	STAT_SYN_COOKIE_CAPPED, /* unverified source, SYN-ACK cap reached: drop */
 	/* bookkeeping: table churn (evictions = inserts - deletes - entries) */
 	STAT_SOURCE_INSERTS, /* the sources table is never deleted from */
+	STAT_SOURCE_FIRST,   /* a new source's first attempt, recorded (first_attempts) */
 	STAT_BLOCKED_INSERTS,
 	STAT_BLOCKED_DELETES,
 	STAT_EVENTS_SENT,

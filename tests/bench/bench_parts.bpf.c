@@ -113,21 +113,50 @@ static __always_inline void new_key(struct source_key *key)
 }
 
 /* a new source's lookup, as synlimit's find_source: a key never seen, so
- * its bucket is out of cache (what a spoofed flood's SYN waits for) */
+ * its bucket and its first-attempt slot are out of cache (what a spoofed
+ * flood's SYN waits for); the slot, or NULL where the key was found */
+static __always_inline struct first_attempt *lookup_new(struct source_ref *ref)
+{
+	struct first_attempt *fa;
+	struct source_bucket *b;
+	__u32 tag;
+
+	new_key(&ref->key);
+	source_ref_of(ref);
+	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
+	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
+	if (!b || !fa)
+		return NULL;
+	tag = *(volatile const __u32 *)&fa->tag;
+	asm volatile("" ::"r"(tag));
+	return bucket_find(&b->head, &ref->key, ref->tag) < 0 ? fa : NULL;
+}
+
 SEC("xdp")
 int part_miss(struct xdp_md *ctx)
 {
-	struct source_bucket *b;
 	struct source_ref ref = {};
 
 	(void)ctx;
-	new_key(&ref.key);
-	source_ref_of(&ref);
-	b = bpf_map_lookup_elem(&sources, &ref.source_bucket);
-	if (!b)
+	return lookup_new(&ref) ? XDP_DROP : XDP_ABORTED;
+}
+
+/* a new source's first attempt, as synlimit records it (first_attempt):
+ * the lookup, then its time and tag in its slot, by compare-and-swap */
+SEC("xdp")
+int part_first(struct xdp_md *ctx)
+{
+	struct source_ref ref = {};
+	struct first_attempt *fa;
+	__u32 tag;
+
+	(void)ctx;
+	fa = lookup_new(&ref);
+	if (!fa)
 		return XDP_ABORTED;
-	bucket_touch(b);
-	return bucket_find(&b->head, &ref.key, ref.tag) < 0 ? XDP_DROP : XDP_ABORTED;
+	tag = *(volatile __u32 *)&fa->tag;
+	*(volatile __u64 *)&fa->stamp_ns = ref.key.addr.u32[3];
+	return __sync_val_compare_and_swap(&fa->tag, tag, ref.tag) == tag ? XDP_DROP : XDP_ABORTED;
 }
 
 /* a new source: a key never seen, into a full table, as synlimit adds one

@@ -414,8 +414,9 @@ static void row_blocked_source(struct synlimit_bpf *skel)
 }
 
 /* A table of 65536 entries under load_rules_under_limit(), filled past full
- * so that every new source evicts one (in --quick too: the fill takes a
- * fraction of a second, and the row's name says the table is full). */
+ * (in --quick too: the fill takes a fraction of a second, and the row's
+ * name says the table is full). Two SYNs a source: the first is only
+ * recorded (first_attempts), the second makes the entry. */
 static struct synlimit_bpf *load_full_table(void)
 {
 	struct synlimit_bpf *skel = load(65536);
@@ -431,6 +432,7 @@ static struct synlimit_bpf *load_full_table(void)
 		snprintf(src, sizeof(src), "2001:db8:2::%x:%x", i >> 16, i & 0xffff);
 		make_packet(&p, PKT_IPV6, src, 0, 0);
 		run_ns(bpf_program__fd(skel->progs.synlimit_xdp), &p, 1);
+		run_ns(bpf_program__fd(skel->progs.synlimit_xdp), &p, 1);
 	}
 	return skel;
 }
@@ -439,8 +441,8 @@ static struct synlimit_bpf *load_full_table(void)
 static void row_new_sources_full_table(int prog_fd, struct bpf_object *flood)
 {
 	target_ns[TARGET_NEW_SOURCES] =
-	    row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table full and "
-		      "evicting (65536 entries)",
+	    row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table full "
+		      "(65536 entries)",
 		      prog_fd, flood, "part_flood", &flood6);
 	target_fast_ns[TARGET_NEW_SOURCES] = row_fast_ns;
 }
@@ -658,8 +660,12 @@ static int parts_rows(void)
 			&syn4);
 	/* fill the tables first, so that every insert evicts */
 	run_ns(part_fd(parts, "part_insert"), &syn4, SYNLIMIT_DEFAULT_SOURCES + 10000);
-	row_same_packet("lookup of a new source (262144 entries, full): its bucket out of cache",
+	row_same_packet("lookup of a new source (262144 entries, full): its bucket and "
+			"first-attempt slot out of cache",
 			part_fd(parts, "part_miss"), &syn4);
+	row_same_packet("first attempt of a new source: the lookup, then its record "
+			"(one compare-and-swap)",
+			part_fd(parts, "part_first"), &syn4);
 	row_same_packet("insert of a new source (262144 entries, full and evicting)",
 			part_fd(parts, "part_insert"), &syn4);
 	run_ns(part_fd(parts, "part_insert_lru"), &syn4, 70000);
@@ -725,8 +731,8 @@ static struct bpf_object *load_cut(struct synlimit_bpf *skel, int n)
 
 /* Where a new source's time goes: the spoofed-flood row of the target, on
  * its full table, with synlimit cut short after each stage of the way
- * (load_cut), then whole. The cuts add no source, so the table is full and
- * evicting for the whole program too, as in the target's row. */
+ * (load_cut), then whole. The cuts add no source, so the table is as full
+ * for the whole program too, as in the target's row. */
 static int rows_cuts(struct bpf_object *flood)
 {
 	static const char *const stage[CUTS] = {
@@ -744,7 +750,7 @@ static int rows_cuts(struct bpf_object *flood)
 		snprintf(names[i], sizeof(names[i]), "new source, cut after stage %d: %s", i + 1,
 			 stage[i]);
 	snprintf(names[CUTS], sizeof(names[CUTS]),
-		 "new source, the whole program (+ the lock and the insert)");
+		 "new source, the whole program (+ the first attempt's record)");
 	printf("\n## Where a new source's time goes\n\nThe target's row (new sources back to "
 	       "back, full table of 65536 entries) with synlimit cut short after each stage "
 	       "(SYNLIMIT_BENCH_CUT in bpf/synlimit.bpf.c), then whole; measured like the rows "
@@ -884,14 +890,13 @@ static struct synlimit_bpf *rows_new_sources(struct bpf_object *flood)
 	load_rules_under_limit(skel);
 	row_new_sources("IPv6 SYN, new source, table empty (1M entries)",
 			bpf_program__fd(skel->progs.synlimit_xdp), fresh, n_fresh);
-	row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table of 1M entries "
-		  "(100000 in use at the start)",
+	row_flood("IPv6 SYNs, new sources back to back (a spoofed flood), table of 1M entries",
 		  bpf_program__fd(skel->progs.synlimit_xdp), flood, "part_flood", &flood6);
 	synlimit_bpf__destroy(skel);
 	skel = load_full_table();
 	if (!skel)
 		goto out;
-	row_new_sources("IPv6 SYN, new source, table full and evicting (65536 entries)",
+	row_new_sources("IPv6 SYN, new source, table full (65536 entries)",
 			bpf_program__fd(skel->progs.synlimit_xdp), fresh, n_fresh);
 	row_new_sources_full_table(bpf_program__fd(skel->progs.synlimit_xdp), flood);
 out:
@@ -933,6 +938,8 @@ out:
 static double rows_memory(struct synlimit_bpf *skel)
 {
 	long src_mem = memlock_of(bpf_map__fd(skel->maps.sources));
+	long first_mem = memlock_of(bpf_map__fd(skel->maps.first_attempts));
+	__u32 first_cap = bpf_map__max_entries(skel->maps.first_attempts);
 	long blk_mem = memlock_of(bpf_map__fd(skel->maps.blocked_sources));
 	__u32 src_cap = bpf_map__max_entries(skel->maps.sources) * SOURCE_WAYS;
 	__u32 blk_cap = bpf_map__max_entries(skel->maps.blocked_sources) * SOURCE_WAYS;
@@ -947,8 +954,12 @@ static double rows_memory(struct synlimit_bpf *skel)
 	rules_mem = memlock_of(table_fd);
 	close(table_fd);
 	printf("| what | bytes |\n|---|---|\n");
-	printf("| sources table, %u entries | %ld (**%.1f per tracked source**) |\n", src_cap,
-	       src_mem, (double)src_mem / src_cap);
+	printf("| sources table, %u entries | %ld (%.1f per entry) |\n", src_cap, src_mem,
+	       (double)src_mem / src_cap);
+	printf("| first-attempt slots, %u | %ld (%.1f per slot) |\n", first_cap, first_mem,
+	       (double)first_mem / first_cap);
+	printf("| both, a tracked source's share | **%.1f per tracked source** |\n",
+	       (double)(src_mem + first_mem) / src_cap);
 	printf("| blocked table, %u entries | %ld (%.1f per blocked source) |\n", blk_cap, blk_mem,
 	       (double)blk_mem / blk_cap);
 	printf("| limit table, %d rules | %ld (**%.1f per rule**; 1 rule: %ld) |\n", n + 1,
@@ -968,10 +979,10 @@ static double rows_memory(struct synlimit_bpf *skel)
 	}
 	printf("| state tables at the default sizes (%u + %u) | %.1f MiB |\n",
 	       SYNLIMIT_DEFAULT_SOURCES, SYNLIMIT_DEFAULT_BLOCKED,
-	       ((double)src_mem / src_cap * SYNLIMIT_DEFAULT_SOURCES +
+	       ((double)(src_mem + first_mem) / src_cap * SYNLIMIT_DEFAULT_SOURCES +
 		(double)blk_mem / blk_cap * SYNLIMIT_DEFAULT_BLOCKED) /
 		   1048576);
-	return (double)src_mem / src_cap;
+	return (double)(src_mem + first_mem) / src_cap;
 }
 
 static void rows_two_cpus(struct synlimit_bpf *skel)

@@ -157,6 +157,15 @@ expect_eq "show --json 198.18.0.12: its state, not blocked, a rate of 1 or more"
 	"$(json .state.addr <"$WORK/show.json") $(json .state.blocked <"$WORK/show.json") $(json .state.rate <"$WORK/show.json" | python3 -c 'import sys; print("yes" if float(sys.stdin.read()) >= 1 else "no")')"
 sl show 198.18.0.33 >"$WORK/out"
 expect_out "show 198.18.0.33, a source never seen: no state" "seen     no (or evicted)"
+# a source seen once: its first attempt is recorded, its entry made at the second
+in_client ip addr add 198.18.0.13/24 dev c0
+expect_eq "1 connect from 198.18.0.13: completes" "C" "$(connect_n 198.18.0.2 2525 1 0.3 198.18.0.13)"
+sl show 198.18.0.13 >"$WORK/out"
+expect_out "show 198.18.0.13, seen once: its first attempt, no entry yet" \
+	"seen     once, [0-9.]*s ago: its next attempt makes its entry"
+sl --json show 198.18.0.13 >"$WORK/show.json"
+expect_eq "show --json 198.18.0.13: no state, a first attempt under a minute ago" "null yes" \
+	"$(json .state <"$WORK/show.json") $(json .first_attempt_ago_s <"$WORK/show.json" | python3 -c 'import sys; print("yes" if 0 <= float(sys.stdin.read()) < 60 else "no")')"
 sl --json status >"$WORK/status.json"
 expect_eq "status --json: 198.18.0.12 counted in the sources table" "yes" \
 	"$([ "$(json .tables.sources <"$WORK/status.json")" -ge 1 ] && echo yes || echo no)"

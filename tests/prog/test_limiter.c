@@ -314,8 +314,12 @@ static void test_limits(struct env *env)
 	CHECK_STR("per=/24: .1 .2 .3 of one /24 share a limit of 3", "PPD", seq);
 	CHECK_STR("per=/24: another /24 under the same rule has its own", "P",
 		  burst(env, "198.18.101.1", T0, 1));
-	CHECK_EQ_U64("per=/24: two states created (source_inserts)", 2,
+	/* .1 is the /24's first attempt, .2 its second, which makes its
+	 * entry; another /24's first is only recorded */
+	CHECK_EQ_U64("per=/24: one entry made, at the /24's second attempt (source_inserts)", 1,
 		     delta(env, STAT_SOURCE_INSERTS));
+	CHECK_EQ_U64("per=/24: two first attempts recorded (source_first_attempts)", 2,
+		     delta(env, STAT_SOURCE_FIRST));
 	seq[0] = one(env, "2001:db8:64:1::1", T0);
 	seq[1] = one(env, "2001:db8:64:1::2", T0);
 	seq[2] = '\0';
@@ -1407,7 +1411,7 @@ static void test_tables(void)
 {
 	static const struct test_rule rules[] = { { "198.18.0.0/15", LIMIT(2, 1000) } };
 	struct env env;
-	int sources_fd, i, evicted_back = 0;
+	int sources_fd, i;
 	long entries;
 	char src[32];
 
@@ -1440,15 +1444,128 @@ static void test_tables(void)
 	CHECK_EQ_U64("tables: after the churn, every occupancy bit is right", 0,
 		     occupancy_mismatches(env.skel));
 	/* evictions = inserts - entries (the sources table is never deleted from):
-	 * an evicted source comes back as new */
+	 * an evicted source comes back as new, its first attempt recorded again
+	 * (its slot went to later sources too: 128 slots), its second making
+	 * its entry */
 	mark(&env);
 	for (i = 0; i < 100; i++) {
 		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
 		syn_at(&env, src, T0 + SEC_NS / 5);
+		syn_at(&env, src, T0 + 3 * SEC_NS / 10);
 	}
-	evicted_back = (int)delta(&env, STAT_SOURCE_INSERTS);
-	CHECK_EQ_U64("tables: the first 100 spoofed sources were evicted and return as new", 100,
-		     evicted_back);
+	CHECK_EQ_U64("tables: the first 100 spoofed sources, evicted, return as new: first "
+		     "attempts (source_first_attempts)",
+		     100, delta(&env, STAT_SOURCE_FIRST));
+	CHECK_EQ_U64("tables: ...their second attempts make their entries (source_inserts)", 100,
+		     delta(&env, STAT_SOURCE_INSERTS));
+	env_close(&env);
+}
+
+/* key for src under a per-host rule */
+static struct source_key host_key(const char *src)
+{
+	struct source_key key = { .prefixlen = 128 };
+	unsigned int prefix;
+	const char *err;
+
+	addr_parse(src, &key.addr, &prefix, &err);
+	return key;
+}
+
+/*
+ * A new source's first attempt is only recorded (first_attempts); its
+ * second makes its entry, with the state both attempts make, or, over the
+ * limit, the entry a known source's drop leaves and its blocked entry. A
+ * spoofed flood, each source once, leaves the sources table as it was.
+ */
+static void test_first_attempts(void)
+{
+	static const struct test_rule rules[] = {
+		{ "198.18.0.0/15", LIMIT(3, 1000) },
+		{ "198.19.2.0/24", LIMIT(2, 1000) },
+	};
+	struct test_rule spec = rules[0];
+	struct source_key key = host_key("198.19.1.1"), known[100];
+	struct source_state host = { 0 }, got;
+	struct blocked_state blk;
+	int i, held = 0, kept = 0;
+	struct rule compiled;
+	const char *err;
+	struct env env;
+	char src[32];
+
+	if (!check(env_open(&env, 256, 64) == 0,
+		   "first attempts: load with 256 sources, 64 blocked"))
+		return;
+	env_load(&env, rules, 2);
+	mark(&env);
+	CHECK_STR("first attempts: a new source's first SYN passes", "P",
+		  burst(&env, "198.19.1.1", T0, 1));
+	CHECK_EQ_U64("first attempts: ...recorded (source_first_attempts)", 1,
+		     delta(&env, STAT_SOURCE_FIRST));
+	CHECK_EQ_U64("first attempts: ...no entry made (source_inserts)", 0,
+		     delta(&env, STAT_SOURCE_INSERTS));
+	check(find_state(env.skel, &key, &got, 0) == -ENOENT,
+	      "first attempts: ...none in the sources table");
+	CHECK_STR("first attempts: its second, 0.3s later, passes", "P",
+		  burst(&env, "198.19.1.1", T0 + 3 * SEC_NS / 10, 1));
+	CHECK_EQ_U64("first attempts: ...and makes its entry (source_inserts)", 1,
+		     delta(&env, STAT_SOURCE_INSERTS));
+	CHECK_EQ_U64("first attempts: ...not a first attempt (source_first_attempts)", 1,
+		     delta(&env, STAT_SOURCE_FIRST));
+	spec.spec.line = 1;
+	spec.spec.per_prefix = 128;
+	rule_compile(&spec.spec, &compiled, &err);
+	rate_step(&host, &compiled, T0);
+	rate_step(&host, &compiled, T0 + 3 * SEC_NS / 10);
+	if (check(find_state(env.skel, &key, &got, 0) == 0,
+		  "first attempts: ...in the sources table")) {
+		CHECK_EQ_U64("first attempts: its rate, as both attempts make it", host.value,
+			     got.value);
+		CHECK_EQ_U64("first attempts: its time, the second's", host.stamp_ns, got.stamp_ns);
+	}
+
+	/* 2/1s: the second attempt at the same instant is over */
+	key = host_key("198.19.2.1");
+	mark(&env);
+	CHECK_STR("first attempts: 2/1s, two at one instant", "PD",
+		  burst(&env, "198.19.2.1", T0, 2));
+	CHECK_EQ_U64("first attempts: ...the second makes the entry (source_inserts)", 1,
+		     delta(&env, STAT_SOURCE_INSERTS));
+	CHECK_EQ_U64("first attempts: ...and blocks (blocked_inserts)", 1,
+		     delta(&env, STAT_BLOCKED_INSERTS));
+	if (check(find_state(env.skel, &key, &got, 0) == 0,
+		  "first attempts: ...its entry holds the rate over the limit"))
+		CHECK_EQ_U64("first attempts: ...2.0", 2ULL << 16, got.value);
+	if (check(find_state(env.skel, &key, &blk, 1) == 0,
+		  "first attempts: ...and so does its blocked entry"))
+		CHECK_EQ_U64("first attempts: ...2.0 there too", 2ULL << 16, blk.state.value);
+
+	/* 100 sources with entries (two attempts each, 0.1s apart) */
+	for (i = 0; i < 100; i++) {
+		snprintf(src, sizeof(src), "198.18.200.%d", i + 1);
+		syn_at(&env, src, T0 + SEC_NS);
+		syn_at(&env, src, T0 + SEC_NS + SEC_NS / 10);
+		known[i] = host_key(src);
+	}
+	for (i = 0; i < 100; i++)
+		held += find_state(env.skel, &known[i], &got, 0) == 0;
+	check(held > 0, "first attempts: the sources table holds entries (%d of 100)", held);
+	mark(&env);
+	for (i = 0; i < 5000; i++) {
+		snprintf(src, sizeof(src), "198.18.%d.%d", i / 250, i % 250 + 1);
+		syn_at(&env, src, T0 + 2 * SEC_NS);
+	}
+	CHECK_EQ_U64("first attempts: 5000 spoofed sources once each: all recorded "
+		     "(source_first_attempts)",
+		     5000, delta(&env, STAT_SOURCE_FIRST));
+	CHECK_EQ_U64("first attempts: ...and passed (syn_passed)", 5000,
+		     delta(&env, STAT_SYN_PASSED));
+	CHECK_EQ_U64("first attempts: ...no entry made (source_inserts)", 0,
+		     delta(&env, STAT_SOURCE_INSERTS));
+	for (i = 0; i < 100; i++)
+		kept += find_state(env.skel, &known[i], &got, 0) == 0;
+	CHECK_EQ_U64("first attempts: ...every entry the table held is still there", held, kept);
 	env_close(&env);
 }
 
@@ -1786,5 +1903,6 @@ int main(void)
 	test_two_cpus(&env);
 	env_close(&env);
 	test_tables();
+	test_first_attempts();
 	return check_done();
 }

@@ -473,8 +473,8 @@ static void test_acks(struct env *env)
 	check(v == XDP_PASS, "a verified source's SYN passes to its limit (verdict %d)", v);
 	CHECK_EQ_U64("  ...syn_passed", 1, delta(env, STAT_SYN_PASSED));
 	CHECK_EQ_U64("  ...cookie_verified_syn", 1, delta(env, STAT_COOKIE_VERIFIED_SYN));
-	CHECK_EQ_U64("  ...its state created now (source_inserts)", 1,
-		     delta(env, STAT_SOURCE_INSERTS));
+	CHECK_EQ_U64("  ...its first attempt recorded now (source_first_attempts)", 1,
+		     delta(env, STAT_SOURCE_FIRST));
 
 	v = handshake(env, "2001:db8::77", 1, 25, T0, T0 + SEC_NS, 0, 0, &sa);
 	check(v == TC_ACT_OK && is_verified(env, "2001:db8::77"),

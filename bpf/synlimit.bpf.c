@@ -213,36 +213,45 @@ __noinline int find_source(const struct source_ref *ref)
 }
 
 enum first_result {
-	FIRST_NONE = 0,	  /* another source took the slot meanwhile: make the entry now */
-	FIRST_RECORDED,	  /* the source's first attempt, recorded */
-	FIRST_AGAIN,	  /* its second: the state is made from both, in *state */
-	FIRST_AGAIN_OVER, /* ...and it is over the limit */
+	FIRST_NONE = 0,	     /* no record of this source to build on: make the entry now */
+	FIRST_RECORDED,	     /* the source's first attempt, recorded */
+	FIRST_AGAIN,	     /* its second: the state is made from both, in *state */
+	FIRST_AGAIN_AT_ONCE, /* ...at the first's instant and under the limit */
+	FIRST_AGAIN_OVER,    /* ...over the limit */
 };
 
 /*
  * A new source's attempt against its first-attempt slot (include/synlimit/
  * source_table.h): recorded there if the slot holds another source's or
  * none; if it holds this source's, this is the second attempt, and *state
- * is what the first made, stepped by this one. The time is stored before
- * the tag's compare-and-swap: two CPUs recording one source at once, one
- * swap wins, and the other sees its tag and counts as the second, so two
- * attempts count as two. (Its time is then the one stored last, of the
- * same moment.) A global function, so the steps are checked once.
+ * is what the first made, stepped by this one (*now: the time it was
+ * decided at). The time and the rule's shape are stored before the tag's
+ * compare-and-swap: two CPUs recording one source at once, one swap wins,
+ * and the other sees its tag and counts as the second, so two attempts
+ * count as two. A first attempt under a rule of another shape (a reload
+ * changed it) is not built on: the entry starts afresh, as an entry of
+ * that shape would. Where a third source takes the slot in the same
+ * instant, an attempt can count as a first again or its time be that
+ * source's, of the same moment. A global function, so the steps are
+ * checked once.
  */
 __noinline int first_attempt(struct synlimit_stats *st, const struct rule *rule,
-			     const struct source_ref *ref, struct source_state *state, __u64 now)
+			     const struct source_ref *ref, struct source_state *state, __u64 *now)
 {
 	struct first_attempt *fa;
 	__u32 tag, seen;
+	__u64 first_ns;
+	int at_once;
 
-	if (!st || !rule || !ref || !state)
+	if (!st || !rule || !ref || !state || !now)
 		return FIRST_NONE;
 	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
 	if (!fa)
 		return FIRST_NONE;
 	tag = *(volatile __u32 *)&fa->tag;
 	if (tag != ref->tag) {
-		*(volatile __u64 *)&fa->stamp_ns = now;
+		*(volatile __u64 *)&fa->stamp_ns = *now;
+		*(volatile __u32 *)&fa->shape = rule->shape;
 		seen = __sync_val_compare_and_swap(&fa->tag, tag, ref->tag);
 		if (seen == tag) {
 			count(st, STAT_SOURCE_FIRST);
@@ -251,15 +260,26 @@ __noinline int first_attempt(struct synlimit_stats *st, const struct rule *rule,
 		if (seen != ref->tag)
 			return FIRST_NONE;
 	}
+	/* an atomic read: after the tag's, where loads are not kept in order
+	 * (arm64), so that the time is the one stored before that tag */
+	first_ns = __sync_fetch_and_add(&fa->stamp_ns, 0);
+	if (*(volatile __u32 *)&fa->shape != rule->shape)
+		return FIRST_NONE; /* *state untouched: the caller's fresh step */
 	__builtin_memset(state, 0, sizeof(*state));
 	state->tag = ref->tag;
-	rate_step(state, rule, *(volatile __u64 *)&fa->stamp_ns);
-	/* at the first's instant, the attempt that reaches the limit is
-	 * decided by the exact clock, as a known source's is (fast_attempt) */
-	if (rule->algo == ALGO_EWMA && state->stamp_ns == now && state->value < rule->limit_q16 &&
-	    state->value + Q16_ONE >= rule->limit_q16)
-		now = clock_now(0);
-	return rate_step(state, rule, now) ? FIRST_AGAIN_OVER : FIRST_AGAIN;
+	rate_step(state, rule, first_ns);
+	/* at the first's instant, as a known source's attempt there
+	 * (fast_attempt): the one that reaches the limit is decided by the
+	 * exact clock, and one under it can be passed by the flood cache */
+	at_once = rule->algo == ALGO_EWMA && state->stamp_ns == *now;
+	if (at_once && state->value < rule->limit_q16 &&
+	    state->value + Q16_ONE >= rule->limit_q16) {
+		*now = clock_now(0);
+		at_once = 0;
+	}
+	if (rate_step(state, rule, *now))
+		return FIRST_AGAIN_OVER;
+	return at_once ? FIRST_AGAIN_AT_ONCE : FIRST_AGAIN;
 }
 
 /*
@@ -490,7 +510,7 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		if (rate_step(&after, rule, now)) /* limit <= 1: over at once */
 			goto drop;
 		BENCH_CUT(5, STAT_SYN_DROP_DENY);
-		first = first_attempt(st, rule, ref, &after, now);
+		first = first_attempt(st, rule, ref, &after, &now);
 		if (first == FIRST_RECORDED)
 			return STAT_SYN_PASSED;
 		/* the entry, over the limit or not, as a known source's step
@@ -501,9 +521,9 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		if (w < SOURCE_WAYS && first == FIRST_AGAIN_OVER)
 			goto drop;
 		if (w < SOURCE_WAYS) {
-			/* a second attempt passed at its state's instant, as a
-			 * known source's would have: the flood cache may take it */
-			if (first == FIRST_AGAIN)
+			/* a second attempt passed at the first's instant, as a
+			 * known source's there: the flood cache may take it */
+			if (first == FIRST_AGAIN_AT_ONCE)
 				*known = w;
 			return STAT_SYN_PASSED;
 		}

@@ -385,7 +385,8 @@ static void find_state(const struct loaded *l, const struct synlimit_config *con
 		       __u64 now)
 {
 	struct blocked_state blk = { 0 };
-	__u64 seed = config->table_seed, first_ns;
+	struct first_attempt first;
+	__u64 seed = config->table_seed;
 
 	if (!s->v.has_rule || s->v.rule.action != RULE_LIMIT)
 		return;
@@ -402,10 +403,12 @@ static void find_state(const struct loaded *l, const struct synlimit_config *con
 		s->found = 1;
 	if (s->found)
 		source_view_compute(&s->v, &blk, now);
+	/* a record under a rule of another shape is not built on (afresh) */
 	else if (!source_first_attempt(l->first_attempts_fd, source_table_buckets(l->sources_fd),
-				       seed, &s->key, &first_ns)) {
+				       seed, &s->key, &first) &&
+		 first.shape == s->v.rule.shape) {
 		s->first = 1;
-		s->first_ago_ns = now > first_ns ? now - first_ns : 0;
+		s->first_ago_ns = now > first.stamp_ns ? now - first.stamp_ns : 0;
 	}
 }
 

@@ -190,20 +190,16 @@ static void flood_unfolded_add(struct flood_view *v, __u64 seed, const struct so
 }
 
 int source_first_attempt(int first_fd, __u32 buckets, __u64 seed, const struct source_key *key,
-			 __u64 *stamp_ns)
+			 struct first_attempt *out)
 {
 	__u64 h = source_key_hash(key, seed);
 	__u32 slot = source_hash_first_slot(h, source_hash_bucket(h, buckets));
-	struct first_attempt fa;
 
 	if (!buckets)
 		return -EINVAL;
-	if (bpf_map_lookup_elem(first_fd, &slot, &fa))
+	if (bpf_map_lookup_elem(first_fd, &slot, out))
 		return -errno;
-	if (fa.tag != source_hash_tag(h))
-		return -ENOENT;
-	*stamp_ns = fa.stamp_ns;
-	return 0;
+	return out->tag == source_hash_tag(h) ? 0 : -ENOENT;
 }
 
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,

@@ -71,12 +71,14 @@ _Static_assert(sizeof(struct blocked_bucket) == 304, "blocked bucket: 76 bytes a
  * compare-and-swap, no lock, and leaves the sources table to the sources
  * that come back. A slot is taken over by the next first attempt that
  * hashes to it; a source whose record went sends its next attempt as a
- * first again.
+ * first again. A record stays when the entry is made: a source evicted
+ * from the table later, whose record is still there, comes back with its
+ * first attempt counted as such (decayed since), not afresh.
  */
 struct first_attempt {
 	__u64 stamp_ns;
-	__u32 tag; /* the source's tag; 0: none */
-	__u32 pad;
+	__u32 tag;   /* the source's tag; 0: none */
+	__u32 shape; /* the rule's (rule.shape) */
 };
 
 /* A keyed hash of a state key: each 32-bit word is mixed in with a

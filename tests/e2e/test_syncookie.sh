@@ -131,6 +131,8 @@ cookie_flood() {
 		"yes" "$([ "$sent" -ge "$n" ] && [ $((sent - n)) -le 5 ] && echo yes || echo no)"
 	expect_eq "IPv$family: no state for the flood's sources (source_inserts: the client's only)" \
 		"yes" "$([ "$(since source_inserts)" -le 1 ] && echo yes || echo no)"
+	expect_eq "IPv$family: ...nor first attempts (source_first_attempts: the client's only)" \
+		"yes" "$([ "$(since source_first_attempts)" -le 1 ] && echo yes || echo no)"
 }
 cookie_flood 4 --src 198.18.128.0 --sources 65536 --random --dst 198.18.0.2 -n 300000 --rate 50000
 expect_eq "IPv4: one handshake through a cookie, handed to the kernel (cookie_ack_valid)" "1" \

@@ -1472,6 +1472,74 @@ static struct source_key host_key(const char *src)
 	return key;
 }
 
+/* The slot of src's first attempt, by the program's hash, in env's table. */
+static __u32 first_slot_of(struct env *env, const char *src, __u32 *tag)
+{
+	struct source_key key = host_key(src);
+	__u64 h = source_key_hash(&key, TEST_SEED);
+
+	*tag = source_hash_tag(h);
+	return source_hash_first_slot(
+	    h, source_hash_bucket(h, bpf_map__max_entries(env->skel->maps.sources)));
+}
+
+/* Another source's first attempt takes the slot between a source's two:
+ * its next attempt is a first again, and the one after makes its entry. */
+static void first_attempt_taken(struct env *env)
+{
+	__u32 slot_a, tag_a, tag_b;
+	char a[32], b[32];
+	int i;
+
+	snprintf(a, sizeof(a), "198.19.4.1");
+	slot_a = first_slot_of(env, a, &tag_a);
+	for (i = 2; i < 250; i++) {
+		snprintf(b, sizeof(b), "198.19.4.%d", i);
+		if (first_slot_of(env, b, &tag_b) == slot_a && tag_b != tag_a)
+			break;
+	}
+	if (!check(i < 250, "first attempts: a source of the same slot as %s (%s)", a, b))
+		return;
+	mark(env);
+	CHECK_STR("first attempts: a and b of the same slot in turn, twice each", "PPPP",
+		  seq2(env, a, b, T0 + 3 * SEC_NS));
+	CHECK_EQ_U64("first attempts: ...each a first attempt (source_first_attempts)", 4,
+		     delta(env, STAT_SOURCE_FIRST));
+	CHECK_EQ_U64("first attempts: ...no entry made (source_inserts)", 0,
+		     delta(env, STAT_SOURCE_INSERTS));
+	/* b's record holds the slot now: a's next is a first again, the one
+	 * after that its second */
+	CHECK_STR("first attempts: a twice more", "PP", burst(env, a, T0 + 3 * SEC_NS, 2));
+	CHECK_EQ_U64("first attempts: ...the first of them a first attempt (source_first_attempts)",
+		     5, delta(env, STAT_SOURCE_FIRST));
+	CHECK_EQ_U64("first attempts: ...the second makes a's entry (source_inserts)", 1,
+		     delta(env, STAT_SOURCE_INSERTS));
+}
+
+/* A reload that changes the rule's shape between a source's two attempts:
+ * the entry starts afresh, as an entry made under the old shape would. */
+static void first_attempt_reload(struct env *env)
+{
+	static const struct test_rule before[] = { { "198.19.5.0/24", LIMIT(3, 1000) } },
+				      after[] = { { "198.19.5.0/24", LIMIT(3, 2000) } };
+	struct source_key key = host_key("198.19.5.1");
+	struct source_state got;
+
+	env_load(env, before, 1);
+	mark(env);
+	CHECK_STR("first attempts, reload: the first under 3/1s", "P",
+		  burst(env, "198.19.5.1", T0 + 4 * SEC_NS, 1));
+	env_load(env, after, 1);
+	CHECK_STR("first attempts, reload: the second under 3/2s", "P",
+		  burst(env, "198.19.5.1", T0 + 4 * SEC_NS, 1));
+	CHECK_EQ_U64("first attempts, reload: ...makes the entry (source_inserts)", 1,
+		     delta(env, STAT_SOURCE_INSERTS));
+	if (check(find_state(env->skel, &key, &got, 0) == 0,
+		  "first attempts, reload: ...in the sources table"))
+		CHECK_EQ_U64("first attempts, reload: ...afresh, rate 1.0 (not 2.0)", 1ULL << 16,
+			     got.value);
+}
+
 /*
  * A new source's first attempt is only recorded (first_attempts); its
  * second makes its entry, with the state both attempts make, or, over the
@@ -1566,6 +1634,8 @@ static void test_first_attempts(void)
 	for (i = 0; i < 100; i++)
 		kept += find_state(env.skel, &known[i], &got, 0) == 0;
 	CHECK_EQ_U64("first attempts: ...every entry the table held is still there", held, kept);
+	first_attempt_taken(&env);
+	first_attempt_reload(&env);
 	env_close(&env);
 }
 

@@ -339,6 +339,8 @@ static void syn_ack_case(struct env *env, const char *name, struct pkt_spec spec
 	CHECK_EQ_U64("  syn_cookie_sent", 1, delta(env, STAT_SYN_COOKIE_SENT));
 	CHECK_EQ_U64("  no source state created (source_inserts)", 0,
 		     delta(env, STAT_SOURCE_INSERTS));
+	CHECK_EQ_U64("  ...nor a first attempt recorded (source_first_attempts)", 0,
+		     delta(env, STAT_SOURCE_FIRST));
 	parse(&out, &p, name);
 	check(!memcmp(out.data, orig + 6, 6) && !memcmp(out.data + 6, orig, 6),
 	      "%s: MAC addresses swapped", name);

@@ -132,19 +132,21 @@ static int attach_cookies(const char *pin_dir, const struct syncookie_options *c
 }
 
 /* The interface's per-interface counters; without them it is still
- * protected, so a failure is only reported. */
-static void claim_iface_slot(const struct loaded *l, const char *ifname)
+ * protected, so a failure is only reported. 1 when this call gave the
+ * interface its slot, else 0. */
+static int claim_iface_slot(const struct loaded *l, const char *ifname)
 {
 	char other[IF_NAMESIZE];
 	__u32 taken_from;
 	int err = iface_stats_claim(l->iface_stats_fd, if_nametoindex(ifname), &taken_from);
 
-	if (err)
+	if (err < 0)
 		pr_warn("%s: no per-interface counters: %s\n", ifname, strerror(-err));
 	else if (taken_from)
 		pr_warn("%s: its per-interface counters take the slot of %s (ifindex %u), whose "
 			"counting stops\n",
 			ifname, if_indextoname(taken_from, other) ? other : "?", taken_from);
+	return err > 0;
 }
 
 int control_attach(const struct attach_request *req, struct loaded *l, int *adopted)
@@ -152,6 +154,7 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 	struct synlimit_config config;
 	struct limits limits = { 0 };
 	int attached[CONTROL_MAX_IFACES] = { 0 }, cookies[CONTROL_MAX_IFACES] = { 0 };
+	int claimed[CONTROL_MAX_IFACES] = { 0 };
 	char via[32];
 	int created = 0, i, err;
 
@@ -207,13 +210,14 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 		pr_info("no limits loaded: connection attempts pass until synlimit reload FILE\n");
 	}
 	for (i = 0; i < req->n_ifaces; i++) {
+		/* the slot first, so the interface's counters see its first packet */
+		claimed[i] = claim_iface_slot(l, req->ifaces[i]);
 		err = xdp_attach(l, req->ifaces[i], req->xdp_mode);
 		if (err < 0)
 			goto rollback;
 		attached[i] = err == 0;
 		*adopted &= !attached[i];
 		pr_info("%s: %s\n", req->ifaces[i], err ? "already attached" : "attached");
-		claim_iface_slot(l, req->ifaces[i]);
 		if (req->cookies) {
 			err = attach_cookies(pin_dir_fd_path(&l->dir, via, sizeof(via)),
 					     req->cookies, req->ifaces[i], &cookies[i]);
@@ -231,6 +235,8 @@ rollback:
 					 if_nametoindex(req->ifaces[i]));
 		if (attached[i])
 			xdp_detach(&l->dir, if_nametoindex(req->ifaces[i]));
+		if (claimed[i])
+			iface_stats_release(l->iface_stats_fd, if_nametoindex(req->ifaces[i]));
 	}
 	if (created) {
 		struct xdp_iface any[1];

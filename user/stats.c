@@ -183,6 +183,26 @@ int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from)
 		memset(values, 0, ncpu * sizeof(*values));
 		for (cpu = 0; cpu < ncpu; cpu++)
 			values[cpu].ifindex = ifindex;
+		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 1;
+	}
+	free(values);
+	return err;
+}
+
+int iface_stats_release(int iface_stats_fd, __u32 ifindex)
+{
+	int ncpu = libbpf_num_possible_cpus(), err;
+	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
+	struct iface_stats *values;
+
+	if (ncpu < 0)
+		return ncpu;
+	values = calloc(ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	err = iface_slot_read(iface_stats_fd, slot, values);
+	if (!err && values[0].ifindex == ifindex) {
+		memset(values, 0, ncpu * sizeof(*values));
 		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 0;
 	}
 	free(values);

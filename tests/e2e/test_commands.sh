@@ -252,6 +252,12 @@ expect_out "  ...saying whose it is" "already has an XDP program that synlimit d
 expect_eq "  ...the foreign program is still there" "$foreign" \
 	"$(in_server ip -j link show s0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')"
 expect_eq "  ...and a refused first attach leaves no pins" "no" "$([ -e "$PIN" ] && echo yes || echo no)"
+# attached elsewhere, a refused attach gives back the counter slot it claimed
+expect_rc "attach lo (generic)" 0 sl attach lo --xdp-mode generic --limits "$WORK/a.limits"
+expect_rc "attach s0 over the foreign program is refused" 1 sl attach s0 --xdp-mode generic
+expect_eq "  ...and leaves s0 without per-interface counters" "lo" \
+	"$(sl --json stats | python3 -c 'import json,sys; print(" ".join(i["name"] for i in json.load(sys.stdin)["interfaces"]))')"
+expect_rc "detach lo" 0 sl detach lo
 in_server ip link set dev s0 xdpgeneric off
 
 # ---- the default pin dir where no bpffs is mounted: attach mounts one ----

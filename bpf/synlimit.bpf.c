@@ -571,13 +571,19 @@ drop:
 
 /* A ban on src that has not expired (synlimit ban); it overrides every rule.
  * An expired ban must not hide a live one of a shorter prefix: look again
- * below it. */
+ * below it. With no ban, config.bans says so, and a SYN costs no trie
+ * lookup. */
 static __always_inline int banned(const union synlimit_addr *src)
 {
 	struct rule_key key = { .prefixlen = 128, .addr = *src };
+	const struct synlimit_config *cfg;
 	struct ban *ban;
+	__u32 zero = 0;
 	int i;
 
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (cfg && !cfg->bans)
+		return 0;
 	for (i = 0; i < BAN_LOOKUPS; i++) {
 		ban = bpf_map_lookup_elem(&bans, &key);
 		if (!ban)

@@ -136,7 +136,35 @@ int ban_file_load(const char *path, FILE *diag, struct rule_key **keys, size_t *
 	return 0;
 }
 
-int bans_add(int bans_fd, const struct rule_key *keys, size_t n, const struct ban *ban)
+/*
+ * config.bans tells the program whether to look bans up at all: set before
+ * a ban goes in, cleared once none is left, so a SYN never misses a ban in
+ * force and, with none, costs no trie lookup. The commands that change
+ * bans hold the pin directory's lock, so no other writer comes between.
+ */
+static int bans_mark(int config_fd, __u32 on)
+{
+	struct synlimit_config config;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(config_fd, &zero, &config))
+		return -errno;
+	if (config.bans == on)
+		return 0;
+	config.bans = on;
+	return bpf_map_update_elem(config_fd, &zero, &config, BPF_ANY) ? -errno : 0;
+}
+
+static void bans_unmark_if_none(int bans_fd, int config_fd)
+{
+	struct rule_key any;
+
+	if (bpf_map_get_next_key(bans_fd, NULL, &any) && errno == ENOENT)
+		bans_mark(config_fd, 0);
+}
+
+int bans_add(int bans_fd, int config_fd, const struct rule_key *keys, size_t n,
+	     const struct ban *ban)
 {
 	struct ban *before = calloc(n ? n : 1, sizeof(*before));
 	unsigned char *had = calloc(n ? n : 1, 1);
@@ -147,6 +175,9 @@ int bans_add(int bans_fd, const struct rule_key *keys, size_t n, const struct ba
 		err = -ENOMEM;
 		goto out;
 	}
+	err = bans_mark(config_fd, 1);
+	if (err)
+		goto out;
 	for (done = 0; done < n; done++) {
 		struct ban value = *ban;
 
@@ -157,13 +188,15 @@ int bans_add(int bans_fd, const struct rule_key *keys, size_t n, const struct ba
 			break;
 		}
 	}
-	if (err) /* all or nothing: put back what was there */
+	if (err) { /* all or nothing: put back what was there */
 		for (i = 0; i < done; i++) {
 			if (had[i])
 				bpf_map_update_elem(bans_fd, &keys[i], &before[i], BPF_ANY);
 			else
 				bpf_map_delete_elem(bans_fd, &keys[i]);
 		}
+		bans_unmark_if_none(bans_fd, config_fd);
+	}
 out:
 	free(before);
 	free(had);
@@ -190,9 +223,13 @@ int ban_find(int bans_fd, const union synlimit_addr *addr, __u64 now, struct ban
 	return 0;
 }
 
-int bans_remove(int bans_fd, const struct rule_key *key)
+int bans_remove(int bans_fd, int config_fd, const struct rule_key *key)
 {
-	return bpf_map_delete_elem(bans_fd, key) ? -errno : 0;
+	int err = bpf_map_delete_elem(bans_fd, key) ? -errno : 0;
+
+	if (!err)
+		bans_unmark_if_none(bans_fd, config_fd);
+	return err;
 }
 
 static int cmp_item(const void *a, const void *b)
@@ -240,7 +277,7 @@ int bans_list(int bans_fd, struct ban_item **items, size_t *n)
 	return 0;
 }
 
-int bans_purge(int bans_fd, __u64 now)
+int bans_purge(int bans_fd, int config_fd, __u64 now)
 {
 	struct ban_item *items;
 	size_t n, i;
@@ -252,5 +289,6 @@ int bans_purge(int bans_fd, __u64 now)
 		if (!ban_live(&items[i].ban, now) && !bpf_map_delete_elem(bans_fd, &items[i].key))
 			purged++;
 	free(items);
+	bans_unmark_if_none(bans_fd, config_fd);
 	return purged;
 }

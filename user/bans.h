@@ -35,11 +35,14 @@ int ban_parse_key(const char *text, struct rule_key *key, const char **why);
 int ban_file_load(const char *path, FILE *diag, struct rule_key **keys, size_t *n);
 
 /* Ban keys[0..n) with *ban, each replacing an earlier ban of its key. All
- * or nothing: on a failure the earlier bans come back. 0 or -errno. */
-int bans_add(int bans_fd, const struct rule_key *keys, size_t n, const struct ban *ban);
+ * or nothing: on a failure the earlier bans come back. 0 or -errno.
+ * The functions that change bans keep config.bans (config_fd) true to it:
+ * the program looks bans up only where it is set (bans.c). */
+int bans_add(int bans_fd, int config_fd, const struct rule_key *keys, size_t n,
+	     const struct ban *ban);
 
 /* Lift the ban of exactly key; -ENOENT when there is none. */
-int bans_remove(int bans_fd, const struct rule_key *key);
+int bans_remove(int bans_fd, int config_fd, const struct rule_key *key);
 
 /* Every entry, expired ones too, sorted by address; free(*items). */
 int bans_list(int bans_fd, struct ban_item **items, size_t *n);
@@ -49,6 +52,6 @@ int bans_list(int bans_fd, struct ban_item **items, size_t *n);
 int ban_find(int bans_fd, const union synlimit_addr *addr, __u64 now, struct ban_item *out);
 
 /* Delete the bans that expired before now; returns how many or -errno. */
-int bans_purge(int bans_fd, __u64 now);
+int bans_purge(int bans_fd, int config_fd, __u64 now);
 
 #endif /* SYNLIMIT_BANS_H */

@@ -674,8 +674,8 @@ static int cmd_ban(const struct invocation *in)
 		goto out;
 	if (o->for_ns)
 		ban.expires_ns = mono_now_ns() + o->for_ns;
-	bans_purge(l.bans_fd, mono_now_ns()); /* expired ones are not worth keeping */
-	err = bans_add(l.bans_fd, keys, n, &ban);
+	bans_purge(l.bans_fd, l.config_fd, mono_now_ns()); /* expired ones are not worth keeping */
+	err = bans_add(l.bans_fd, l.config_fd, keys, n, &ban);
 	if (err) {
 		pr_warn("ban: %s: %s\n", in->argc ? in->argv[0] : "nothing banned", strerror(-err));
 	} else {
@@ -708,8 +708,8 @@ static int cmd_unban(const struct invocation *in)
 	}
 	if (need_caps("unban", 0) || open_pinned(LOADER_EXCLUSIVE, &l))
 		return EXIT_RUNTIME;
-	err = bans_remove(l.bans_fd, &key);
-	bans_purge(l.bans_fd, mono_now_ns());
+	err = bans_remove(l.bans_fd, l.config_fd, &key);
+	bans_purge(l.bans_fd, l.config_fd, mono_now_ns());
 	loader_close(&l);
 	if (err) {
 		pr_warn("unban: %s %s\n", in->argv[0],

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 10
+#define SYNLIMIT_ABI_VERSION 11
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -285,6 +285,7 @@ struct synlimit_config {
 	__u32 flags;	      /* CONFIG_F_* */
 	__u32 generation;     /* of the table in force: 0 none yet, then 1 up, one per load */
 	__u32 reload_errors;  /* reloads refused: the file had errors */
+	__u32 bans;	      /* 1: bans may hold a ban, and the program looks there (bans.c) */
 	char limits_path[SYNLIMIT_PATH_MAX];
 };
 

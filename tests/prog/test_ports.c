@@ -221,7 +221,8 @@ static int ban(const char *what, __u64 expires_ns)
 	strcpy(value.reason, "test");
 	if (ban_parse_key(what, &key, &why))
 		return -EINVAL;
-	return bans_add(bpf_map__fd(skel->maps.bans), &key, 1, &value);
+	return bans_add(bpf_map__fd(skel->maps.bans), bpf_map__fd(skel->maps.config), &key, 1,
+			&value);
 }
 
 static int unban(const char *what)
@@ -231,7 +232,18 @@ static int unban(const char *what)
 
 	if (ban_parse_key(what, &key, &why))
 		return -EINVAL;
-	return bans_remove(bpf_map__fd(skel->maps.bans), &key);
+	return bans_remove(bpf_map__fd(skel->maps.bans), bpf_map__fd(skel->maps.config), &key);
+}
+
+/* config.bans: whether the program looks bans up */
+static __u32 bans_marked(void)
+{
+	struct synlimit_config config;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.config), &zero, &config))
+		return ~0U;
+	return config.bans;
 }
 
 static void test_bans(void)
@@ -243,8 +255,10 @@ static void test_bans(void)
 
 	if (!check(load_text(file) == 0, "bans: load a file with allow rules"))
 		return;
+	CHECK_EQ_U64("bans: none yet: the program does not look (config.bans)", 0, bans_marked());
 	mark();
 	check(ban("198.18.7.0/24", 0) == 0, "bans: ban 198.18.7.0/24 until unban");
+	CHECK_EQ_U64("bans: ...now it looks", 1, bans_marked());
 	expect("bans: a ban overrides allow", "DD", syns("198.18.7.5", 25, T0, 2));
 	CHECK_EQ_U64("bans: syn_dropped_ban +2", 2, delta(STAT_SYN_DROP_BAN));
 	CHECK_EQ_U64("bans: no rule was looked at (syn_allowed +0)", 0, delta(STAT_SYN_ALLOWED));
@@ -252,7 +266,10 @@ static void test_bans(void)
 	       syns("198.18.8.1", 25, T0, 1));
 	ban("198.18.8.1", 0);
 	expect("bans: ...banned host", "D", syns("198.18.8.1", 25, T0, 1));
-	check(unban("198.18.7.0/24") == 0 && unban("198.18.8.1") == 0, "bans: unban both");
+	check(unban("198.18.7.0/24") == 0, "bans: unban the /24");
+	CHECK_EQ_U64("bans: ...one ban left: it still looks", 1, bans_marked());
+	check(unban("198.18.8.1") == 0, "bans: unban the host");
+	CHECK_EQ_U64("bans: ...none left: it looks no more", 0, bans_marked());
 	expect("bans: after unban the allow applies again", "P", syns("198.18.7.5", 25, T0, 1));
 	expect("bans: after unban the limit applies again", "P", syns("198.18.8.1", 25, T0, 1));
 	check(unban("198.18.8.1") == -ENOENT, "bans: unban of an address not banned is -ENOENT");
@@ -277,8 +294,11 @@ static void test_bans(void)
 	expect("bans: ...passes at T0+10s exactly", "P",
 	       syns("198.18.9.1", 25, T0 + 10 * NSEC_PER_SEC, 1));
 	CHECK_EQ_U64("bans: one ban drop before the expiry", 1, delta(STAT_SYN_DROP_BAN));
-	check(bans_purge(bpf_map__fd(skel->maps.bans), T0 + 10 * NSEC_PER_SEC) == 1,
+	check(bans_purge(bpf_map__fd(skel->maps.bans), bpf_map__fd(skel->maps.config),
+			 T0 + 10 * NSEC_PER_SEC) == 1,
 	      "bans: purge removes the expired ban");
+	CHECK_EQ_U64("bans: ...the last: the program looks no more (config.bans)", 0,
+		     bans_marked());
 	/* a later ban of the same key replaces the earlier */
 	ban("198.18.9.0/24", T0 + 20 * NSEC_PER_SEC);
 	ban("198.18.9.0/24", T0 + 5 * NSEC_PER_SEC);
@@ -295,6 +315,26 @@ static void test_bans(void)
 	expect("bans: ...the host alone, expired: passes", "P",
 	       syns("2001:db8:7:1::5", 443, T0 + 2 * NSEC_PER_SEC, 1));
 	unban("2001:db8:7:1::5");
+
+	/* what the mark gates: a ban put in the trie behind the commands'
+	 * backs is not looked at until the mark says there are bans */
+	{
+		struct ban value = { 0 };
+		struct rule_key key;
+		const char *why;
+
+		ban_parse_key("198.18.9.0/24", &key, &why);
+		value.prefixlen = key.prefixlen;
+		check(!bpf_map_update_elem(bpf_map__fd(skel->maps.bans), &key, &value, BPF_ANY),
+		      "bans: a ban straight into the trie");
+		expect("bans: ...unmarked, the program does not look (passes)", "P",
+		       syns("198.18.9.2", 25, T0 + 7 * NSEC_PER_SEC, 1));
+		check(ban("198.18.9.0/24", 0) == 0, "bans: the same ban by the command");
+		expect("bans: ...marked, it drops", "D",
+		       syns("198.18.9.2", 25, T0 + 7 * NSEC_PER_SEC, 1));
+		unban("198.18.9.0/24");
+	}
+	CHECK_EQ_U64("bans: every ban lifted: config.bans 0", 0, bans_marked());
 }
 
 /* The hits of src's flood cache entry for port on CPU 0 (the tests run

@@ -123,6 +123,13 @@ enum fast_result {
 	FAST_OVER,
 };
 
+/* Whether an attempt on rate (Q16) is the one that takes it from under
+ * rule's limit to it: that one is decided with the exact clock. */
+static __always_inline int reaches_limit(__u64 rate, const struct rule *rule)
+{
+	return rate < rule->limit_q16 && rate + Q16_ONE >= rule->limit_q16;
+}
+
 /*
  * An ewma attempt at the instant of the last update (a flood within one
  * tick of the coarse clock) adds exactly 1 to the rate, whatever the order
@@ -150,9 +157,9 @@ fast_attempt(struct source_state *state, const struct rule *rule, __u64 now, __u
 		seen = *(volatile __u64 *)&state->value;
 		if (seen >= RATE_MAX_Q16 - Q16_ONE) /* saturated: the lock path clamps */
 			return FAST_NONE;
-		next = seen + Q16_ONE;
-		if (next >= rule->limit_q16 && seen < rule->limit_q16)
+		if (reaches_limit(seen, rule))
 			return FAST_EXACT;
+		next = seen + Q16_ONE;
 		if (!(rule->flags & RULE_F_LEAKY)) {
 			next = __sync_fetch_and_add(&state->value, Q16_ONE) + Q16_ONE;
 			*rate = next;
@@ -272,8 +279,7 @@ __noinline int first_attempt(struct synlimit_stats *st, const struct rule *rule,
 	 * (fast_attempt): the one that reaches the limit is decided by the
 	 * exact clock, and one under it can be passed by the flood cache */
 	at_once = rule->algo == ALGO_EWMA && state->stamp_ns == *now;
-	if (at_once && state->value < rule->limit_q16 &&
-	    state->value + Q16_ONE >= rule->limit_q16) {
+	if (at_once && reaches_limit(state->value, rule)) {
 		*now = clock_now(0);
 		at_once = 0;
 	}
@@ -518,9 +524,9 @@ static __always_inline enum synlimit_stat limit_source(struct synlimit_stats *st
 		w = source_insert(st, ref, &after, now);
 		if (w < 0)
 			return STAT_SYN_NO_STATE;
-		if (w < SOURCE_WAYS && first == FIRST_AGAIN_OVER)
-			goto drop;
 		if (w < SOURCE_WAYS) {
+			if (first == FIRST_AGAIN_OVER)
+				goto drop;
 			/* a second attempt passed at the first's instant, as a
 			 * known source's there: the flood cache may take it */
 			if (first == FIRST_AGAIN_AT_ONCE)

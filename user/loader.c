@@ -319,7 +319,7 @@ int loader_open(const char *pin_dir, int flags, struct loaded *out)
 		err = out->prog_fd;
 		goto fail;
 	}
-	err = check_prog(out->prog_fd, pin_dir, skel, ids, 1, N_PINNED_MAPS);
+	err = check_prog(out->prog_fd, pin_dir, skel, ids, 0, N_PINNED_MAPS);
 	if (err)
 		goto fail;
 	synlimit_bpf__destroy(skel);

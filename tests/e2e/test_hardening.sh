@@ -134,6 +134,19 @@ plant sources type array key 4 value "$bucket" entries 1024
 refused_by_all "a map of the right layout the program does not use as sources" \
 	"the program does not use the pinned map 'sources'"
 restore sources map
+# a copy of the config, ABI version and all: the ban commands would mark
+# bans in a config the data path never reads
+config_bytes=$(bpftool -j map show pinned "$PIN/config" | json .bytes_value)
+bpftool -j map lookup pinned "$PIN/config" key 0 0 0 0 |
+	python3 -c 'import json, sys; print(" ".join(str(int(b, 16)) for b in json.load(sys.stdin)["value"]))' >"$WORK/config.bytes"
+plant config type array key 4 value "$config_bytes" entries 1
+# shellcheck disable=SC2046
+bpftool map update pinned "$PIN/config" key 0 0 0 0 value $(cat "$WORK/config.bytes")
+refused_by_all "a copy of the config the program does not use" \
+	"the program does not use the pinned map 'config'"
+expect_rc "  ...ban refuses it too" 1 sl ban 198.18.0.99
+expect_out "  ...saying why" "the program does not use the pinned map 'config'"
+restore config map
 saved_id=$(pinned_id prog prog)
 rm "$PIN/prog"
 bpftool prog load "$TOP/build/xdp_bare.bpf.o" "$PIN/prog" type xdp

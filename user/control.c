@@ -132,13 +132,14 @@ static int attach_cookies(const char *pin_dir, const struct syncookie_options *c
 }
 
 /* The interface's per-interface counters; without them it is still
- * protected, so a failure is only reported. 1 when this call gave the
- * interface its slot, else 0. */
-static int claim_iface_slot(const struct loaded *l, const char *ifname)
+ * protected, so a failure is only reported. A slot another interface holds
+ * is taken only with take set. 1 when this call gave the interface its
+ * slot, else 0. */
+static int claim_iface_slot(const struct loaded *l, const char *ifname, int take)
 {
 	char other[IF_NAMESIZE];
 	__u32 taken_from;
-	int err = iface_stats_claim(l->iface_stats_fd, if_nametoindex(ifname), &taken_from);
+	int err = iface_stats_claim(l->iface_stats_fd, if_nametoindex(ifname), take, &taken_from);
 
 	if (err < 0)
 		pr_warn("%s: no per-interface counters: %s\n", ifname, strerror(-err));
@@ -156,7 +157,7 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 	int attached[CONTROL_MAX_IFACES] = { 0 }, cookies[CONTROL_MAX_IFACES] = { 0 };
 	int claimed[CONTROL_MAX_IFACES] = { 0 };
 	char via[32];
-	int created = 0, i, err;
+	int created = 0, taken, i, err;
 
 	*adopted = 1;
 	if (req->n_ifaces > CONTROL_MAX_IFACES) {
@@ -210,14 +211,19 @@ int control_attach(const struct attach_request *req, struct loaded *l, int *adop
 		pr_info("no limits loaded: connection attempts pass until synlimit reload FILE\n");
 	}
 	for (i = 0; i < req->n_ifaces; i++) {
-		/* the slot first, so the interface's counters see its first packet */
-		claimed[i] = claim_iface_slot(l, req->ifaces[i]);
+		/* a free slot first, so the interface's counters see its first
+		 * packet; one another interface holds is taken only once this
+		 * one is attached, so a refused attach stops no one's counting */
+		claimed[i] = claim_iface_slot(l, req->ifaces[i], 0);
 		err = xdp_attach(l, req->ifaces[i], req->xdp_mode);
 		if (err < 0)
 			goto rollback;
 		attached[i] = err == 0;
 		*adopted &= !attached[i];
 		pr_info("%s: %s\n", req->ifaces[i], err ? "already attached" : "attached");
+		taken = claim_iface_slot(l, req->ifaces[i], 1);
+		/* attached before this call: it keeps its slot whatever comes */
+		claimed[i] = attached[i] && (claimed[i] || taken);
 		if (req->cookies) {
 			err = attach_cookies(pin_dir_fd_path(&l->dir, via, sizeof(via)),
 					     req->cookies, req->ifaces[i], &cookies[i]);

@@ -160,7 +160,7 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 	return n;
 }
 
-int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from)
+int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_from)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu, err;
 	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
@@ -177,14 +177,18 @@ int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from)
 		char name[IF_NAMESIZE];
 
 		/* an interface that still exists loses its counters: say so */
-		if (values[0].ifindex && if_indextoname(values[0].ifindex, name))
+		if (values[0].ifindex && if_indextoname(values[0].ifindex, name)) {
+			if (!take)
+				goto out;
 			*taken_from = values[0].ifindex;
+		}
 		/* a new owner starts from zero on every CPU */
 		memset(values, 0, ncpu * sizeof(*values));
 		for (cpu = 0; cpu < ncpu; cpu++)
 			values[cpu].ifindex = ifindex;
 		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 1;
 	}
+out:
 	free(values);
 	return err;
 }

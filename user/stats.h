@@ -40,10 +40,12 @@ struct iface_total {
 int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max);
 
 /* Give ifindex its slot of the per-interface counters (kept when it has it
- * already: an attach that adopts keeps the counts). *taken_from: the
- * existing interface that held the slot (its counting stops), or 0.
- * 1 when this call gave it the slot, 0 when it had it, or -errno. */
-int iface_stats_claim(int iface_stats_fd, __u32 ifindex, __u32 *taken_from);
+ * already: an attach that adopts keeps the counts). A slot another
+ * existing interface holds is taken only with take set; *taken_from: that
+ * interface (its counting stops), or 0. 1 when this call gave ifindex the
+ * slot; 0 when it had it, or another holds it and take is not set; or
+ * -errno. */
+int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_from);
 
 /* Free ifindex's slot if it holds it (an attach rolled back); 0 or -errno. */
 int iface_stats_release(int iface_stats_fd, __u32 ifindex);

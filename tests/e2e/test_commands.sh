@@ -253,12 +253,28 @@ expect_eq "  ...the foreign program is still there" "$foreign" \
 	"$(in_server ip -j link show s0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')"
 expect_eq "  ...and a refused first attach leaves no pins" "no" "$([ -e "$PIN" ] && echo yes || echo no)"
 # attached elsewhere, a refused attach gives back the counter slot it claimed
+iface_names() {
+	sl --json stats | python3 -c 'import json,sys; print(" ".join(i["name"] for i in json.load(sys.stdin)["interfaces"]))'
+}
 expect_rc "attach lo (generic)" 0 sl attach lo --xdp-mode generic --limits "$WORK/a.limits"
 expect_rc "attach s0 over the foreign program is refused" 1 sl attach s0 --xdp-mode generic
-expect_eq "  ...and leaves s0 without per-interface counters" "lo" \
-	"$(sl --json stats | python3 -c 'import json,sys; print(" ".join(i["name"] for i in json.load(sys.stdin)["interfaces"]))')"
-expect_rc "detach lo" 0 sl detach lo
+expect_eq "  ...and leaves s0 without per-interface counters" "lo" "$(iface_names)"
+# s0's slot held by another interface (lo's ifindex, as a colliding ifindex
+# would hold it): a refused attach takes nothing from it
+s0_slot=$(($(in_server cat /sys/class/net/s0/ifindex) % 256))
+lo_ifindex=$(in_server cat /sys/class/net/lo/ifindex)
+# shellcheck disable=SC2046
+bpftool map update pinned "$PIN/iface_stats" key $s0_slot 0 0 0 \
+	value $(python3 -c 'import sys; print(" ".join(["0"] * 32 + [sys.argv[1], "0", "0", "0"] + ["0"] * 4))' "$lo_ifindex")
+expect_eq "  (s0's slot planted as lo's)" "lo lo" "$(iface_names)"
+expect_rc "attach s0 over the foreign program, its slot held by lo, is refused" 1 \
+	sl attach s0 --xdp-mode generic
+expect_eq "  ...and the slot stays lo's" "lo lo" "$(iface_names)"
 in_server ip link set dev s0 xdpgeneric off
+expect_rc "attach s0, its slot held by lo" 0 sl attach s0 --xdp-mode generic
+expect_out "  ...takes it, saying so" "s0: its per-interface counters take the slot of lo (ifindex $lo_ifindex), whose counting stops"
+expect_eq "  ...and s0 has it" "lo s0" "$(iface_names)"
+expect_rc "detach --all" 0 sl detach --all
 
 # ---- the default pin dir where no bpffs is mounted: attach mounts one ----
 # ip netns exec gives each command a fresh /sys without a bpffs: one shell

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bans.h"
 #include "limit_table.h"
 #include "harness.h"
 #include "pkt.h"
@@ -97,6 +98,17 @@ static double run_ns(int prog_fd, const struct packet *p, __u32 repeat)
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -1;
 	return (double)opts.duration;
+}
+
+/* The verdict of one run of p, or -1. */
+static int run_verdict(int prog_fd, const struct packet *p)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = p->len,
+		    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -1;
+	return (int)opts.retval;
 }
 
 /* A program of bench_parts.bpf.c. */
@@ -824,14 +836,22 @@ static void rows_known_and_blocked(struct synlimit_bpf *skel, struct bpf_object 
 	load_port_rules(skel, 25);
 	row_same_packet("IPv4 SYN, known source under its port's own rule", prog_fd, &syn4);
 	{
-		struct ban forever = { .prefixlen = 128 };
+		int bans_fd = bpf_map__fd(skel->maps.bans),
+		    config_fd = bpf_map__fd(skel->maps.config);
 		struct rule_key key = { .prefixlen = 128 };
+		struct ban forever = { 0 };
 
 		key.addr.u32[2] = htonl(0xffff);
 		key.addr.u32[3] = htonl(0xc6120001); /* syn4's source */
-		bpf_map_update_elem(bpf_map__fd(skel->maps.bans), &key, &forever, BPF_ANY);
+		/* as the ban command makes it: the program looks bans up only
+		 * where the config's mark says there are some */
+		if (bans_add(bans_fd, config_fd, &key, 1, &forever) ||
+		    run_verdict(prog_fd, &syn4) != XDP_DROP) {
+			fprintf(stderr, "bench_prog: the banned source's SYN was not dropped\n");
+			exit(1);
+		}
 		row_same_packet("IPv4 SYN, banned source", prog_fd, &syn4);
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.bans), &key);
+		bans_remove(bans_fd, config_fd, &key);
 	}
 	load_rules(skel, 1000000000000ULL, NSEC_PER_SEC, quick ? 1000 : 1000000, 1, NULL);
 	row_same_packet(quick ? "IPv6 SYN, known source under its limit, 1000 IPv6 rules"

@@ -105,10 +105,15 @@ static void reload(struct agent *a, const char *why)
 	    ((unsigned long long)now.tv_sec * NSEC_PER_SEC + (unsigned long long)now.tv_nsec) /
 		1000);
 	pr_info("reloading %s (%s)\n", path, why);
-	/* a read-modify-write of the data path: exclusive, as reload's */
-	flock(a->l.dir.fd, LOCK_EX);
-	err = control_reload(&a->l, path, NULL, -1, a->o->attach.allow_empty, a->diag, &rules);
-	flock(a->l.dir.fd, LOCK_UN);
+	/* a read-modify-write of the data path: exclusive, as reload's (and
+	 * the ban commands', which write the same config) */
+	if (flock(a->l.dir.fd, LOCK_EX)) {
+		err = -errno;
+	} else {
+		err = control_reload(&a->l, path, NULL, -1, a->o->attach.allow_empty, a->diag,
+				     &rules);
+		flock(a->l.dir.fd, LOCK_UN);
+	}
 	fflush(a->diag);
 	if (err == -EINVAL)
 		pr_warn("%s: not loaded; the limits in force stay\n", path);

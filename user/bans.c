@@ -175,6 +175,8 @@ int bans_add(int bans_fd, int config_fd, const struct rule_key *keys, size_t n,
 		err = -ENOMEM;
 		goto out;
 	}
+	if (!n) /* nothing to ban: no mark either */
+		goto out;
 	err = bans_mark(config_fd, 1);
 	if (err)
 		goto out;

@@ -256,6 +256,10 @@ static void test_bans(void)
 	if (!check(load_text(file) == 0, "bans: load a file with allow rules"))
 		return;
 	CHECK_EQ_U64("bans: none yet: the program does not look (config.bans)", 0, bans_marked());
+	check(bans_add(bpf_map__fd(skel->maps.bans), bpf_map__fd(skel->maps.config), NULL, 0,
+		       &(struct ban){ 0 }) == 0,
+	      "bans: an empty list bans nothing");
+	CHECK_EQ_U64("bans: ...and sets no mark", 0, bans_marked());
 	mark();
 	check(ban("198.18.7.0/24", 0) == 0, "bans: ban 198.18.7.0/24 until unban");
 	CHECK_EQ_U64("bans: ...now it looks", 1, bans_marked());

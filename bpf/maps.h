@@ -102,12 +102,12 @@ struct {
 	__type(value, struct source_bucket);
 } sources SEC(".maps");
 
-/* A slot an entry of sources (include/synlimit/source_table.h), sized with it. */
+/* A line a bucket of sources (include/synlimit/source_table.h), sized with it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES) * SOURCE_WAYS);
+	__uint(max_entries, SOURCE_BUCKETS(SYNLIMIT_DEFAULT_SOURCES));
 	__type(key, __u32);
-	__type(value, struct first_attempt);
+	__type(value, struct first_line);
 } first_attempts SEC(".maps");
 
 struct {

@@ -33,7 +33,6 @@ struct source_ref {
 	__u32 source_bucket;
 	__u32 blocked_bucket;
 	__s32 blocked_way;
-	__u32 first_slot; /* in first_attempts */
 };
 
 static __always_inline void source_ref_of(struct source_ref *ref)
@@ -43,7 +42,6 @@ static __always_inline void source_ref_of(struct source_ref *ref)
 	ref->tag = source_hash_tag(h);
 	ref->source_bucket = source_hash_bucket(h, cfg_source_buckets);
 	ref->blocked_bucket = source_hash_bucket(h, cfg_blocked_buckets);
-	ref->first_slot = source_hash_first_slot(h, ref->source_bucket);
 }
 
 /* The word of the occupancy bitmap (maps.h) that holds bucket's bit. */

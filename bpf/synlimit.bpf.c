@@ -201,22 +201,25 @@ __noinline int find_blocked(struct source_ref *ref)
 
 __noinline int find_source(const struct source_ref *ref)
 {
-	struct first_attempt *fa;
+	struct first_line *line;
 	struct source_bucket *b;
+	__u32 tag;
 
 	if (!ref)
+		return -1;
+	/* the bucket's line first: a tag not there is a new source, and its
+	 * bucket is not read at all */
+	line = bpf_map_lookup_elem(&first_attempts, &ref->source_bucket);
+	tag = ref->tag;
+	if (line && *(volatile const __u32 *)&line->tag[0] != tag &&
+	    *(volatile const __u32 *)&line->tag[1] != tag &&
+	    *(volatile const __u32 *)&line->tag[2] != tag &&
+	    *(volatile const __u32 *)&line->tag[3] != tag)
 		return -1;
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
 	if (!b)
 		return -1;
-	/* a new source's next read: its line asked for with the bucket's */
-	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
-	if (fa) {
-		__u32 tag = *(volatile const __u32 *)&fa->tag;
-
-		asm volatile("" ::"r"(tag));
-	}
-	return bucket_find(&b->head, &ref->key, ref->tag);
+	return bucket_find(&b->head, &ref->key, tag);
 }
 
 enum first_result {
@@ -246,15 +249,17 @@ __noinline int first_attempt(struct synlimit_stats *st, const struct rule *rule,
 			     const struct source_ref *ref, struct source_state *state, __u64 *now)
 {
 	struct first_attempt *fa;
+	struct first_line *line;
 	__u32 tag, seen;
 	__u64 first_ns;
 	int at_once;
 
 	if (!st || !rule || !ref || !state || !now)
 		return FIRST_NONE;
-	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
-	if (!fa)
+	line = bpf_map_lookup_elem(&first_attempts, &ref->source_bucket);
+	if (!line)
 		return FIRST_NONE;
+	fa = &line->first;
 	tag = *(volatile __u32 *)&fa->tag;
 	if (tag != ref->tag) {
 		*(volatile __u64 *)&fa->stamp_ns = *now;
@@ -354,10 +359,11 @@ static __always_inline int insert_source(struct synlimit_stats *st, const struct
 					 const struct source_state *first, int replace, __u64 now)
 {
 	struct source_bucket *b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
+	struct first_line *line = bpf_map_lookup_elem(&first_attempts, &ref->source_bucket);
 	struct bpf_spin_lock *lock = stripe_for(ref->source_bucket);
 	int w, found;
 
-	if (!b || !lock)
+	if (!b || !line || !lock)
 		return -1;
 	bucket_touch(b);
 	bpf_spin_lock(lock);
@@ -371,8 +377,12 @@ static __always_inline int insert_source(struct synlimit_stats *st, const struct
 		b->state[w & (SOURCE_WAYS - 1)] = *first;
 		b->head.seen[w & (SOURCE_WAYS - 1)] = seen_of(now);
 	}
-	if (!found)
+	if (!found) {
 		bucket_publish(&b->head, w, ref->tag);
+		/* the line's copy after the bucket's tag: a lookup that sees
+		 * the copy finds the entry */
+		*(volatile __u32 *)&line->tag[w & (SOURCE_WAYS - 1)] = ref->tag;
+	}
 	bpf_spin_unlock(lock);
 	if (!found)
 		count(st, STAT_SOURCE_INSERTS);

@@ -133,14 +133,12 @@ static int check_map(int fd, const char *dir, const struct bpf_map *want, __u32 
 	char entries[32];
 
 	/* the two state tables are sized at the first attach, in buckets, the
-	 * first-attempt slots with sources, a slot an entry, and the blocked
+	 * first-attempt lines with sources, a line a bucket, and the blocked
 	 * table's occupancy bitmap with it, a bit a bucket */
-	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources")) {
+	if (!strcmp(name, "sources") || !strcmp(name, "blocked_sources") ||
+	    !strcmp(name, "first_attempts")) {
 		min = SOURCE_BUCKETS(TABLE_SIZE_MIN);
 		max = SOURCE_BUCKETS(TABLE_SIZE_MAX);
-	} else if (!strcmp(name, "first_attempts")) {
-		min = SOURCE_BUCKETS(TABLE_SIZE_MIN) * SOURCE_WAYS;
-		max = SOURCE_BUCKETS(TABLE_SIZE_MAX) * SOURCE_WAYS;
 	} else if (!strcmp(name, "blocked_occupancy")) {
 		min = OCCUPANCY_WORDS(SOURCE_BUCKETS(TABLE_SIZE_MIN));
 		max = OCCUPANCY_WORDS(SOURCE_BUCKETS(TABLE_SIZE_MAX));

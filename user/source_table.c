@@ -40,8 +40,7 @@ void source_tables_setup(struct synlimit_bpf *skel, __u32 max_sources, __u32 max
 {
 	if (max_sources) {
 		bpf_map__set_max_entries(skel->maps.sources, SOURCE_BUCKETS(max_sources));
-		bpf_map__set_max_entries(skel->maps.first_attempts,
-					 SOURCE_BUCKETS(max_sources) * SOURCE_WAYS);
+		bpf_map__set_max_entries(skel->maps.first_attempts, SOURCE_BUCKETS(max_sources));
 		skel->rodata->cfg_source_buckets = SOURCE_BUCKETS(max_sources);
 	}
 	if (max_blocked) {
@@ -193,12 +192,14 @@ int source_first_attempt(int first_fd, __u32 buckets, __u64 seed, const struct s
 			 struct first_attempt *out)
 {
 	__u64 h = source_key_hash(key, seed);
-	__u32 slot = source_hash_first_slot(h, source_hash_bucket(h, buckets));
+	__u32 bucket = source_hash_bucket(h, buckets);
+	struct first_line line;
 
 	if (!buckets)
 		return -EINVAL;
-	if (bpf_map_lookup_elem(first_fd, &slot, out))
+	if (bpf_map_lookup_elem(first_fd, &bucket, &line))
 		return -errno;
+	*out = line.first;
 	return out->tag == source_hash_tag(h) ? 0 : -ENOENT;
 }
 

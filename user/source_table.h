@@ -45,9 +45,9 @@ __u64 source_table_capacity(int map_fd);
 int source_table_find(int map_fd, __u32 buckets, __u64 seed, const struct source_key *key,
 		      void *state_out, size_t state_size, int blocked, int cache_fd);
 
-/* key's first attempt into *out, where its slot in first_attempts (at
- * first_fd, beside a sources table of `buckets`) still holds it: a source
- * with no entry yet. 0, -ENOENT, or -errno. */
+/* key's first attempt into *out, where its bucket's slot in first_attempts
+ * (at first_fd, beside a sources table of `buckets`) still holds it: a
+ * source with no entry yet. 0, -ENOENT, or -errno. */
 int source_first_attempt(int first_fd, __u32 buckets, __u64 seed, const struct source_key *key,
 			 struct first_attempt *out);
 

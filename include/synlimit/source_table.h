@@ -63,10 +63,10 @@ struct blocked_bucket {
 _Static_assert(sizeof(struct blocked_bucket) == 304, "blocked bucket: 76 bytes an entry");
 
 /*
- * A new source's first attempt makes no entry: its time and tag go to a
- * slot of first_attempts (a slot an entry of the sources table; the bucket's
- * slots, one picked by the hash), and the entry is made at its second
- * attempt, with the state the first would have made stepped by the second.
+ * A new source's first attempt makes no entry: its time and tag go to the
+ * slot of its bucket's line in first_attempts (a line a bucket of the
+ * sources table), and the entry is made at its second attempt, with the
+ * state the first would have made stepped by the second.
  * A spoofed flood, each source once, writes one slot a SYN with one
  * compare-and-swap, no lock, and leaves the sources table to the sources
  * that come back. A slot is taken over by the next first attempt that
@@ -80,6 +80,21 @@ struct first_attempt {
 	__u32 tag;   /* the source's tag; 0: none */
 	__u32 shape; /* the rule's (rule.shape) */
 };
+
+/*
+ * A bucket's line: copies of its tags, written with them under the
+ * bucket's lock, and its first-attempt slot. A SYN reads the line first: a
+ * tag not there is a new source, decided from these 32 bytes (512 KiB for
+ * 65536 sources) without a read of the bucket (3.4 MB), whose lines a
+ * spoofed flood would otherwise miss in turn. A copy may lag its bucket
+ * for an instant: a source found new that has just been added meets its
+ * entry again at the insert, under the lock.
+ */
+struct first_line {
+	__u32 tag[SOURCE_WAYS];
+	struct first_attempt first;
+};
+_Static_assert(sizeof(struct first_line) == 32, "a bucket's line: 32 bytes");
 
 /* A keyed hash of a state key: each 32-bit word is mixed in with a
  * multiply and a fold, so every input bit reaches the bits the bucket and
@@ -111,13 +126,6 @@ TABLE_FN __u32 source_hash_tag(__u64 h)
 TABLE_FN __u32 source_hash_bucket(__u64 h, __u32 buckets)
 {
 	return (__u32)(((__u64)(__u32)h * buckets) >> 32);
-}
-
-/* The first-attempt slot of a hash in its bucket: the hash's lowest bits,
- * which the bucket (the low half's top bits, scaled) hardly depends on. */
-TABLE_FN __u32 source_hash_first_slot(__u64 h, __u32 bucket)
-{
-	return bucket * SOURCE_WAYS + ((__u32)h & (SOURCE_WAYS - 1));
 }
 
 /* The flood cache (bpf/flood_cache.h): per CPU, two ways a set, a blocked

@@ -113,23 +113,23 @@ static __always_inline void new_key(struct source_key *key)
 }
 
 /* a new source's lookup, as synlimit's find_source: a key never seen, so
- * its bucket and its first-attempt slot are out of cache (what a spoofed
- * flood's SYN waits for); the slot, or NULL where the key was found */
+ * its bucket's line is out of cache (what a spoofed flood's SYN waits
+ * for); the line's slot, or NULL where the tag is in the line */
 static __always_inline struct first_attempt *lookup_new(struct source_ref *ref)
 {
-	struct first_attempt *fa;
-	struct source_bucket *b;
-	__u32 tag;
+	struct first_line *line;
 
 	new_key(&ref->key);
 	source_ref_of(ref);
-	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
-	fa = bpf_map_lookup_elem(&first_attempts, &ref->first_slot);
-	if (!b || !fa)
+	line = bpf_map_lookup_elem(&first_attempts, &ref->source_bucket);
+	if (!line)
 		return NULL;
-	tag = *(volatile const __u32 *)&fa->tag;
-	asm volatile("" ::"r"(tag));
-	return bucket_find(&b->head, &ref->key, ref->tag) < 0 ? fa : NULL;
+	if (*(volatile const __u32 *)&line->tag[0] == ref->tag ||
+	    *(volatile const __u32 *)&line->tag[1] == ref->tag ||
+	    *(volatile const __u32 *)&line->tag[2] == ref->tag ||
+	    *(volatile const __u32 *)&line->tag[3] == ref->tag)
+		return NULL;
+	return &line->first;
 }
 
 SEC("xdp")

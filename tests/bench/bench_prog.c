@@ -976,8 +976,8 @@ static double rows_memory(struct synlimit_bpf *skel)
 	printf("| what | bytes |\n|---|---|\n");
 	printf("| sources table, %u entries | %ld (%.1f per entry) |\n", src_cap, src_mem,
 	       (double)src_mem / src_cap);
-	printf("| first-attempt slots, %u | %ld (%.1f per slot) |\n", first_cap, first_mem,
-	       (double)first_mem / first_cap);
+	printf("| first-attempt lines (a bucket's tags and slot), %u | %ld (%.1f per line) |\n",
+	       first_cap, first_mem, (double)first_mem / first_cap);
 	printf("| both, a tracked source's share | **%.1f per tracked source** |\n",
 	       (double)(src_mem + first_mem) / src_cap);
 	printf("| blocked table, %u entries | %ld (%.1f per blocked source) |\n", blk_cap, blk_mem,

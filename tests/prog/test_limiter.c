@@ -563,6 +563,25 @@ static int occupancy_mismatches(struct synlimit_bpf *skel)
 	return bad;
 }
 
+/* Ways of the sources table whose tag the bucket's first-attempt line
+ * does not copy (-1: unreadable). */
+static int line_mismatches(struct synlimit_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.sources), lines_fd = bpf_map__fd(skel->maps.first_attempts);
+	__u32 i, buckets = bpf_map__max_entries(skel->maps.sources);
+	struct first_line line;
+	struct source_bucket b;
+	int bad = 0, w;
+
+	for (i = 0; i < buckets; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &b) || bpf_map_lookup_elem(lines_fd, &i, &line))
+			return -1;
+		for (w = 0; w < SOURCE_WAYS; w++)
+			bad += b.head.tag[w] != line.tag[w];
+	}
+	return bad;
+}
+
 /* One SYN from each of the flood cache test's sources at now. */
 static const char *seq_of(struct env *env, __u64 now)
 {
@@ -1443,6 +1462,8 @@ static void test_tables(void)
 		  burst(&env, "198.19.255.1", T0 + SEC_NS / 5, 1));
 	CHECK_EQ_U64("tables: after the churn, every occupancy bit is right", 0,
 		     occupancy_mismatches(env.skel));
+	CHECK_EQ_U64("tables: ...and every first-attempt line copies its bucket's tags", 0,
+		     line_mismatches(env.skel));
 	/* evictions = inserts - entries (the sources table is never deleted from):
 	 * an evicted source comes back as new, its first attempt recorded again
 	 * (its slot went to later sources too: 128 slots), its second making
@@ -1472,15 +1493,15 @@ static struct source_key host_key(const char *src)
 	return key;
 }
 
-/* The slot of src's first attempt, by the program's hash, in env's table. */
+/* The slot of src's first attempt (its bucket's), by the program's hash,
+ * in env's table. */
 static __u32 first_slot_of(struct env *env, const char *src, __u32 *tag)
 {
 	struct source_key key = host_key(src);
 	__u64 h = source_key_hash(&key, TEST_SEED);
 
 	*tag = source_hash_tag(h);
-	return source_hash_first_slot(
-	    h, source_hash_bucket(h, bpf_map__max_entries(env->skel->maps.sources)));
+	return source_hash_bucket(h, bpf_map__max_entries(env->skel->maps.sources));
 }
 
 /* Another source's first attempt takes the slot between a source's two:

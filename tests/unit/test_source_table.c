@@ -260,11 +260,11 @@ static void test_setup(void)
 		  bpf_map__max_entries(skel->maps.blocked_sources) == 65537 &&
 		  skel->rodata->cfg_blocked_buckets == 65537 &&
 		  bpf_map__max_entries(skel->maps.blocked_occupancy) == OCCUPANCY_WORDS(65537) &&
-		  bpf_map__max_entries(skel->maps.first_attempts) == 251 * SOURCE_WAYS &&
+		  bpf_map__max_entries(skel->maps.first_attempts) == 251 &&
 		  skel->rodata->cfg_table_seed == 0x5678,
 	      "setup 1001 and 262145 sources: 251 and 65537 buckets, a %u-word bitmap, %u "
-	      "first-attempt slots (got %u, %u, %u, %u)",
-	      OCCUPANCY_WORDS(65537), 251 * SOURCE_WAYS, bpf_map__max_entries(skel->maps.sources),
+	      "first-attempt lines (got %u, %u, %u, %u)",
+	      OCCUPANCY_WORDS(65537), 251, bpf_map__max_entries(skel->maps.sources),
 	      bpf_map__max_entries(skel->maps.blocked_sources),
 	      bpf_map__max_entries(skel->maps.blocked_occupancy),
 	      bpf_map__max_entries(skel->maps.first_attempts));

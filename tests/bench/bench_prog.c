@@ -672,8 +672,8 @@ static int parts_rows(void)
 			&syn4);
 	/* fill the tables first, so that every insert evicts */
 	run_ns(part_fd(parts, "part_insert"), &syn4, SYNLIMIT_DEFAULT_SOURCES + 10000);
-	row_same_packet("lookup of a new source (262144 entries, full): its bucket and "
-			"first-attempt slot out of cache",
+	row_same_packet("lookup of a new source (262144 entries, full): its bucket's "
+			"first-attempt line (tags and slot) out of cache",
 			part_fd(parts, "part_miss"), &syn4);
 	row_same_packet("first attempt of a new source: the lookup, then its record "
 			"(one compare-and-swap)",
@@ -751,7 +751,7 @@ static int rows_cuts(struct bpf_object *flood)
 		"classified (what every packet costs)",
 		"+ the ban check, the flood cache and the rule lookup",
 		"+ the keyed hash, the blocked table's bit and the clock",
-		"+ cookie mode's check and the bucket's lookup",
+		"+ cookie mode's check and the lookup of the bucket's line",
 		"+ the new source's first rate step, on the stack",
 	};
 	char names[CUTS + 1][128];

@@ -640,7 +640,8 @@ static int ban_reason(const char *text, struct ban *ban)
 		pr_warn("ban: --reason takes at most %zu bytes\n", sizeof(ban->reason) - 1);
 		return -EINVAL;
 	}
-	memcpy(ban->reason, text, i);
+	if (i) /* no --reason: text is NULL */
+		memcpy(ban->reason, text, i);
 	return 0;
 }
 

@@ -156,14 +156,18 @@ sl --json stats >"$WORK/stats.json"
 expect_eq "every spoofed SYN that reached s0 counted once ($lost lost in the veth ring)" "$((sent + 3))" "$(since syn)"
 expect_eq "the sources table stays within its 4096 entries" "yes" \
 	"$([ "$(json .tables.sources <"$WORK/status.json")" -le 4096 ] && echo yes || echo no)"
-# 1024 buckets of 4, some 40 spoofed sources each: every way taken
-expect_eq "the table holds 4096 sources (1024 buckets of 4), all in use" "4096 4096" \
-	"$(json .tables.sources <"$WORK/status.json") $(json .tables.sources_max <"$WORK/status.json")"
+# 1024 buckets of 4, some 40 spoofed sources each, some 15 inserts a
+# bucket (below): every way taken but for a rare bucket with fewer than 4
+expect_eq "the table of 4096 sources (1024 buckets of 4) holds at least 4088" "4096 yes" \
+	"$(json .tables.sources_max <"$WORK/status.json") $([ "$(json .tables.sources <"$WORK/status.json")" -ge 4088 ] && echo yes || echo no)"
 evicted=$(json .evictions.sources <"$WORK/stats.json")
 expect_eq "evictions are counted: inserts - entries" \
 	"$(($(json .counters.source_inserts <"$WORK/stats.json") - $(json .tables.sources <"$WORK/status.json")))" "$evicted"
-expect_eq "40960 sources through 4096 entries evicted at least 36864" "yes" \
-	"$([ "$evicted" -ge 36864 ] && echo yes || echo no)"
+# a spoofed source's next attempt makes its entry only where no other
+# source of its bucket (some 40) took the bucket's first-attempt slot in
+# between: about one SYN in 40, some 15000 inserts of 600000 SYNs
+expect_eq "40960 sources through 4096 entries: the table turned over (evicted at least 4096)" \
+	"yes" "$([ "$evicted" -ge 4096 ] && echo yes || echo no)"
 snapshot
 flood --src 198.18.2.77 --dst 198.18.0.2 -n 100 >/dev/null
 expect_eq "the flooder blocked before the spoofed flood is still dropped" "100" "$(since syn_dropped_limit)"

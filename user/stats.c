@@ -160,34 +160,48 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 	return n;
 }
 
+/* Slot's values on every CPU into *values (ncpu of them; free it), 0 or
+ * -errno. */
+static int slot_values(int fd, __u32 slot, struct iface_stats **values, int *ncpu)
+{
+	int err;
+
+	*values = NULL;
+	*ncpu = libbpf_num_possible_cpus();
+	if (*ncpu < 0)
+		return *ncpu;
+	*values = calloc(*ncpu, sizeof(**values));
+	if (!*values)
+		return -ENOMEM;
+	err = iface_slot_read(fd, slot, *values);
+	if (err) {
+		free(*values);
+		*values = NULL;
+	}
+	return err;
+}
+
 int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_from)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu, err;
 	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
 	struct iface_stats *values;
+	char name[IF_NAMESIZE];
+	int ncpu, cpu, err = slot_values(iface_stats_fd, slot, &values, &ncpu);
 
 	*taken_from = 0;
-	if (ncpu < 0)
-		return ncpu;
-	values = calloc(ncpu, sizeof(*values));
-	if (!values)
-		return -ENOMEM;
-	err = iface_slot_read(iface_stats_fd, slot, values);
-	if (!err && values[0].ifindex != ifindex) {
-		char name[IF_NAMESIZE];
-
-		/* an interface that still exists loses its counters: say so */
-		if (values[0].ifindex && if_indextoname(values[0].ifindex, name)) {
-			if (!take)
-				goto out;
-			*taken_from = values[0].ifindex;
-		}
-		/* a new owner starts from zero on every CPU */
-		memset(values, 0, ncpu * sizeof(*values));
-		for (cpu = 0; cpu < ncpu; cpu++)
-			values[cpu].ifindex = ifindex;
-		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 1;
+	if (err || values[0].ifindex == ifindex)
+		goto out;
+	/* an interface that still exists loses its counters: say so */
+	if (values[0].ifindex && if_indextoname(values[0].ifindex, name)) {
+		if (!take)
+			goto out;
+		*taken_from = values[0].ifindex;
 	}
+	/* a new owner starts from zero on every CPU */
+	memset(values, 0, ncpu * sizeof(*values));
+	for (cpu = 0; cpu < ncpu; cpu++)
+		values[cpu].ifindex = ifindex;
+	err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 1;
 out:
 	free(values);
 	return err;
@@ -195,16 +209,10 @@ out:
 
 int iface_stats_release(int iface_stats_fd, __u32 ifindex)
 {
-	int ncpu = libbpf_num_possible_cpus(), err;
 	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
 	struct iface_stats *values;
+	int ncpu, err = slot_values(iface_stats_fd, slot, &values, &ncpu);
 
-	if (ncpu < 0)
-		return ncpu;
-	values = calloc(ncpu, sizeof(*values));
-	if (!values)
-		return -ENOMEM;
-	err = iface_slot_read(iface_stats_fd, slot, values);
 	if (!err && values[0].ifindex == ifindex) {
 		memset(values, 0, ncpu * sizeof(*values));
 		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 0;

@@ -9,6 +9,8 @@
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SYNLIMIT=${SYNLIMIT:-$TOP/build/synlimit} # test_sanitized.sh runs another build
+# variables `env` sets for a watch (test_sanitized.sh: no leak check at its exit)
+WATCH_ENV=${WATCH_ENV:-}
 TAG=sl$$
 NS_C=${TAG}c
 NS_S=${TAG}s

@@ -104,7 +104,7 @@ expect_eq "  ...and so is the recorded load" "$(json .limits.loaded_at <"$WORK/s
 # ---- real connections against 5/5s strict ----
 start_server 198.18.0.2 2525
 sl --json stats >"$WORK/stats0.json"
-ip netns exec "$NS_S" timeout -s INT --preserve-status 6 "$SYNLIMIT" --pin-dir "$PIN" \
+ip netns exec "$NS_S" timeout -k 10 -s INT --preserve-status 6 env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" \
 	watch --json >"$WORK/watch.out" 2>&1 &
 watch_pid=$!
 sleep 0.5
@@ -192,7 +192,7 @@ else
 fi
 
 # ---- SIGKILL: the data path runs on, a new controller finds it ----
-ip netns exec "$NS_S" "$SYNLIMIT" --pin-dir "$PIN" watch >/dev/null 2>&1 &
+ip netns exec "$NS_S" env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" watch >/dev/null 2>&1 &
 kill_pid=$!
 sleep 0.3
 kill -9 $kill_pid 2>/dev/null

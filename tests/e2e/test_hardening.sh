@@ -209,17 +209,17 @@ expect_eq "50 rounds of two racing reloads: every reload counted" "$((base + 100
 expect_eq "  ...and status always names the table in force (rounds where not)" "0" "$wrong"
 
 # ---- item 4: one consumer of the events ----
-ip netns exec "$NS_S" timeout -s INT --preserve-status 4 "$SYNLIMIT" --pin-dir "$PIN" \
+ip netns exec "$NS_S" timeout -k 10 -s INT --preserve-status 4 env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" \
 	watch >"$WORK/watch1.out" 2>&1 &
 watch_pid=$!
 sleep 0.8
 expect_rc "a second watch while one runs" 1 \
-	ip netns exec "$NS_S" timeout -s INT --preserve-status 2 "$SYNLIMIT" --pin-dir "$PIN" watch
+	ip netns exec "$NS_S" timeout -k 10 -s INT --preserve-status 2 env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" watch
 expect_out "  ...is refused, saying why" "another synlimit is consuming the events of $PIN: one consumer at a time"
 wait $watch_pid
 expect_eq "  ...and the first one ran to its end" "0" "$?"
 expect_rc "a watch after the first ended" 0 \
-	ip netns exec "$NS_S" timeout -s INT --preserve-status 1 "$SYNLIMIT" --pin-dir "$PIN" watch
+	ip netns exec "$NS_S" timeout -k 10 -s INT --preserve-status 1 env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" watch
 
 # ---- item 4: events are labelled from the table they were made under ----
 printf '*               5/5s strict\n' >"$WORK/one.limits"
@@ -234,7 +234,7 @@ expect_eq "10 connects from 198.18.0.1 under one.limits: blocked after 5" "CCCCC
 sl reload "$WORK/four.limits" >/dev/null 2>&1
 gen_four=$(sl --json status | json .limits.generation)
 expect_eq "each load has its own generation" "yes" "$([ "$gen_four" -gt "$gen_one" ] && echo yes)"
-ip netns exec "$NS_S" timeout -s INT --preserve-status 4 "$SYNLIMIT" --pin-dir "$PIN" \
+ip netns exec "$NS_S" timeout -k 10 -s INT --preserve-status 4 env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" \
 	watch --json >"$WORK/watch.json" 2>&1 &
 watch_pid=$!
 sleep 0.8
@@ -254,7 +254,7 @@ sl reload "$WORK/one.limits" >/dev/null 2>&1
 in_client ip addr add 198.18.0.13/24 dev c0
 connect_n 198.18.0.2 2525 10 0.3 198.18.0.13 >/dev/null
 sl reload "$WORK/four.limits" >/dev/null 2>&1
-ip netns exec "$NS_S" timeout -s INT --preserve-status 1 "$SYNLIMIT" --pin-dir "$PIN" \
+ip netns exec "$NS_S" timeout -k 10 -s INT --preserve-status 1 env $WATCH_ENV "$SYNLIMIT" --pin-dir "$PIN" \
 	watch >"$WORK/out" 2>&1
 expect_out "watch (text) says an event is from an earlier table" \
 	"block   198.18.0.13 .* rule line 1 of an earlier table (generation [0-9]*, now [0-9]*)"

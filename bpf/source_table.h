@@ -73,6 +73,15 @@ static __always_inline int same_key(const struct source_key *a, const struct sou
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* Whether line copies tag: only then can its bucket hold the source. */
+static __always_inline int line_holds(const struct first_line *line, __u32 tag)
+{
+	return *(volatile const __u32 *)&line->tag[0] == tag ||
+	       *(volatile const __u32 *)&line->tag[1] == tag ||
+	       *(volatile const __u32 *)&line->tag[2] == tag ||
+	       *(volatile const __u32 *)&line->tag[3] == tag;
+}
+
 /* The way of head holding key, or -1. */
 static __always_inline int bucket_find(const struct bucket_head *head, const struct source_key *key,
 				       __u32 tag)

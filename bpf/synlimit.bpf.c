@@ -211,10 +211,7 @@ __noinline int find_source(const struct source_ref *ref)
 	 * bucket is not read at all */
 	line = bpf_map_lookup_elem(&first_attempts, &ref->source_bucket);
 	tag = ref->tag;
-	if (line && *(volatile const __u32 *)&line->tag[0] != tag &&
-	    *(volatile const __u32 *)&line->tag[1] != tag &&
-	    *(volatile const __u32 *)&line->tag[2] != tag &&
-	    *(volatile const __u32 *)&line->tag[3] != tag)
+	if (line && !line_holds(line, tag))
 		return -1;
 	b = bpf_map_lookup_elem(&sources, &ref->source_bucket);
 	if (!b)

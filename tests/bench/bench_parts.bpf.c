@@ -124,10 +124,7 @@ static __always_inline struct first_attempt *lookup_new(struct source_ref *ref)
 	line = bpf_map_lookup_elem(&first_attempts, &ref->source_bucket);
 	if (!line)
 		return NULL;
-	if (*(volatile const __u32 *)&line->tag[0] == ref->tag ||
-	    *(volatile const __u32 *)&line->tag[1] == ref->tag ||
-	    *(volatile const __u32 *)&line->tag[2] == ref->tag ||
-	    *(volatile const __u32 *)&line->tag[3] == ref->tag)
+	if (line_holds(line, ref->tag))
 		return NULL;
 	return &line->first;
 }

@@ -119,7 +119,7 @@ refused_by_all "an array of buckets smaller than any --max-sources as sources" \
 restore sources map
 # the first-attempt lines, 32 bytes a bucket, fewer than any --max-sources has
 plant first_attempts type array key 4 value 32 entries 8
-refused_by_all "an array of first-attempt slots smaller than any --max-sources" \
+refused_by_all "an array of first-attempt lines smaller than any --max-sources" \
 	"first_attempts: not a map this synlimit pins: array, 4-byte keys, 32-byte values, 8 entries, flags 0; expected array, 4, 32, 16 to 16777216, 0"
 restore first_attempts map
 plant stats type percpu_array key 4 value 32768 entries 1

@@ -39,7 +39,7 @@ endif
 DEPS_BUILD := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config libpcap-dev \
 	libmicrohttpd-dev libsystemd-dev
 DEPS_TEST  := iproute2 python3 nftables iptables ethtool util-linux \
-	prometheus systemd bash-completion fail2ban
+	prometheus systemd bash-completion fail2ban linux-perf
 DEPS_DEB   := dpkg-dev lintian
 # The sanitizer and libFuzzer runtimes of the clang in use (its major version).
 DEPS_CLANG_RT = libclang-rt-$$($(CLANG) -dumpversion | cut -d. -f1)-dev

@@ -29,6 +29,8 @@ check "two CPUs" '^\| synlimit, disjoint blocked sources \| [0-9.]+ \| [0-9.]+ \
 check "flood rate of synlimit native" '^\| synlimit-native \| [0-9]+ \('
 check "flood rate of nftables" '^\| nftables \| [0-9]+ \('
 check "flood rate of iptables" '^\| iptables \| [0-9]+ \('
+check "server CPU per flood packet of synlimit native" '^\| synlimit-native \| -?[0-9]+ \(-?[0-9]+ \.\. -?[0-9]+\) \|$'
+check "server CPU per flood packet of nftables" '^\| nftables \| -?[0-9]+ \(-?[0-9]+ \.\. -?[0-9]+\) \|$'
 check "target verdicts" '^\| <= 60 ns for a SYN from a known source under its limit \| -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
 check "target of a blocked source" '^\| <= 40 ns for a SYN from a blocked source \| -?[0-9.]+ ns \| (met|\*\*falls short\*\*) \|'
 # --quick takes the target rows in 2 passes: each target's line has both

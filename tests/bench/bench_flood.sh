@@ -138,7 +138,7 @@ ratios() {
 	for other in nftables iptables; do
 		oc=$(awk -v c=$other '$1 == c { print $2 }' "$WORK/costs.$1")
 		[ -n "$oc" ] && awk -v s="$2" -v r="$3" -v o="$oc" -v name=$other -v n="$1" 'BEGIN {
-			how = (s == r) ? "by the flood rates" : sprintf("by its rate, synlimit by its program time; by the rates alone %.1f times", (r > 0 ? o / r : 0))
+			how = (s == r) ? "by the flood rates" : (r > 0 ? sprintf("by its rate, synlimit by its program time; by the rates alone %.1f times", o / r) : "by its rate, synlimit by its program time; the rates alone cannot tell synlimit from bare XDP_DROP here")
 			if (s > 0) printf "\n%s costs %.1f times as much per packet as synlimit native (%s ns vs %s ns %s, %s source%s); target at least 10 times: %s.\n", name, o / s, o, s, how, n, (n == 1 ? "" : "s"), (o / s >= 10 ? "met" : "**falls short**")
 			else printf "\nsynlimit native costs nothing measurable over bare XDP_DROP here; %s costs %s ns.\n", name, o }'
 	done

@@ -217,6 +217,12 @@ $(BUILD)/bench_cut%.bpf.o: $(BPF_SRCS) $(ABI_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DSYNLIMIT_BENCH_CUT=$* -c bpf/synlimit.bpf.c -o $@
 
+# Maps a loaded program's JIT addresses to its source lines
+# (tests/bench/profile_flood.sh).
+$(BUILD)/tests/prog_lines: tests/bench/prog_lines.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 $(BUILD)/tests/bench_prog: tests/bench/bench_prog.c tests/prog/pkt.c tests/prog/pkt.h tests/prog/harness.h \
 		$(BUILD)/synlimit.skel.h $(LIB_OBJS) | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -233,12 +239,12 @@ $(BUILD)/tests/fuzz_limits: tests/fuzz/fuzz_limits.c $(FUZZ_SRCS) $(USER_HDRS) $
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS) $(BUILD)/tests/fuzz_limits \
 		$(BUILD)/xdp_bare.bpf.o $(BUILD)/synflood $(BUILD)/tests/bench_prog \
-		$(BUILD)/bench_parts.bpf.o $(BENCH_CUTS) $(BUILD)/san/synlimit
+		$(BUILD)/tests/prog_lines $(BUILD)/bench_parts.bpf.o $(BENCH_CUTS) $(BUILD)/san/synlimit
 	$(Q)TESTS="$(TESTS)" sh tests/run.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/synflood $(BUILD)/xdp_bare.bpf.o \
-		$(BUILD)/tests/bench_prog $(BUILD)/bench_parts.bpf.o $(BENCH_CUTS)
+		$(BUILD)/tests/bench_prog $(BUILD)/tests/prog_lines $(BUILD)/bench_parts.bpf.o $(BENCH_CUTS)
 	$(Q)sh tests/bench/run.sh
 	$(Q)cat $(BUILD)/bench/report.md
 

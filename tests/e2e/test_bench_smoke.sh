@@ -45,3 +45,9 @@ check "the coarse clock's resolution" '^bpf_ktime_get_coarse_ns\(\) resolution h
 # a cost can come out below 0 in seconds-long runs on a shared machine
 check "cookie mode against a spoofed flood" '^\| cookies \| [0-9]+ \| [0-9.]+ \| -?[0-9]+ \| [0-9 ]+\| [0-9.]+ \|'
 check "an established ACK at the TC program" '^\| ACK of an established connection .* \| [0-9]+ \|$'
+# the veth profiler (tests/bench/profile_flood.sh), on a short flood
+sh tests/bench/profile_flood.sh 1 1000000 >build/bench/profile-quick.txt 2>&1
+report=build/bench/profile-quick.txt
+check "profile: the program's time a packet" '^program and its helpers: [0-9.]+ ns a packet$'
+check "profile: groups of lines" '^\| [a-z][a-z ,:()'"'"'-]+ \| [0-9.]+ \| [0-9]+% \|$'
+check "profile: lines of the program's source" '^\| `[0-9]+  .+` \| [0-9.]+ \|$'

@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Where synlimit's time goes in a flood on the veth path, by source line:
+# synlimit native on s0 (limits as bench_flood.sh's), a flood from SOURCES
+# sources (default 1024) of COUNT SYNs (default 3000000) under `perf record
+# -a -g`, then the samples in the program (and the helpers it called) mapped
+# to its lines through its JIT line info (prog_lines, profile_lines.py).
+# Also prints the server's CPU per packet in s0's NAPI poll (bench_flood.sh's
+# measure). As root: sh tests/bench/profile_flood.sh [SOURCES [COUNT]]
+set -u
+. "$(dirname "$0")/../e2e/lib.sh"
+need_root
+need_tools profile_flood perf ethtool
+sources=${1:-1024}
+count=${2:-3000000}
+topology_up
+in_server ethtool -K s0 gro on >/dev/null 2>&1
+cat >"$WORK/limits" <<'LIMITS'
+*             5/5s strict
+198.18.0.1    allow
+LIMITS
+sl -q attach s0 --xdp-mode native --limits "$WORK/limits" --max-sources 1048576 2>/dev/null || {
+	fail "profile_flood: cannot attach synlimit"
+	exit 1
+}
+src=198.18.0.0
+random=--random
+[ "$sources" = 1 ] && src=198.18.1.66 random=""
+lost=$(xmit_lost)
+perf record -q -a -g -F 10000 -o "$WORK/perf.data" -- ip netns exec "$NS_C" "$TOP/build/synflood" \
+	-i c0 --dst-mac "$(server_mac)" --src "$src" --sources "$sources" $random --dst 198.18.0.2 \
+	-n "$count" 2>&1 | sed -n 's/^synflood: //p'
+packets=$((count - ($(xmit_lost) - lost)))
+id=$(in_server ip link show dev s0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+"$TOP/build/tests/prog_lines" "$id" >"$WORK/lines" || exit 1
+perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null >"$WORK/samples"
+echo "synlimit native, $sources source(s), $packets SYNs reached s0"
+awk -v n="$packets" 'function flush() { if (inpoll) t += period; period = 0; inpoll = 0 }
+	/^ *[0-9]+ *$/ { flush(); period = $1; next }
+	/(^|[ \t])veth_poll$/ { inpoll = 1 }
+	END { flush(); printf "server CPU in s0'"'"'s NAPI poll: %.1f ns a packet (bare XDP_DROP included)\n", t / n }' \
+	"$WORK/samples"
+echo
+python3 "$TOP/tests/bench/profile_lines.py" "$WORK/lines" "$packets" <"$WORK/samples"

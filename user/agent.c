@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include "agent.h"
+#include "bans.h"
+#include "clock.h"
 #include "log.h"
 #include "stats.h"
 #include "util.h"
@@ -90,6 +92,24 @@ static void update_status(struct agent *a, const char *prefix)
 		sd_notifyf(0, "STATUS=%s", status);
 		snprintf(a->last_status, sizeof(a->last_status), "%s", status);
 	}
+}
+
+/* Expired bans out of the trie, every status period: once none is left the
+ * program stops looking there (config.bans), where without the agent only
+ * the next ban or unban command would purge them. */
+static void purge_bans(struct agent *a)
+{
+	struct synlimit_config config = { 0 };
+	int purged;
+
+	if (flock(a->l.dir.fd, LOCK_EX))
+		return;
+	purged = config_read(&a->l, &config) || !config.bans
+		     ? 0
+		     : bans_purge(a->l.bans_fd, a->l.config_fd, mono_now_ns());
+	flock(a->l.dir.fd, LOCK_UN);
+	if (purged > 0)
+		pr_info("%d expired ban%s removed\n", purged, purged == 1 ? "" : "s");
 }
 
 static void reload(struct agent *a, const char *why)
@@ -248,6 +268,7 @@ static int loop(struct agent *a)
 		}
 		if (fds[STATUS].revents) {
 			drain(a->status_fd);
+			purge_bans(a);
 			update_status(a, NULL);
 		}
 		while (read(a->signal_fd, &si, sizeof(si)) == sizeof(si)) {

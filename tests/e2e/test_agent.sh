@@ -11,6 +11,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
+need_tools test_agent.sh bpftool
 topology_up
 
 CONF=$WORK/conf
@@ -36,6 +37,9 @@ start_sink() { # SOCKET OUT
 }
 cookie_tc_progs() { ls "$PIN" 2>/dev/null | grep -c "^tclink_" || true; }
 sent_of() { sed -n 's/^synflood: sent \([0-9]*\) SYNs.*/\1/p' "$1"; }
+# bans in the pinned trie, expired or not (`synlimit bans` shows those in force)
+bans_in_trie() { bpftool -j map dump pinned "$PIN/bans" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+bans_in_trie_are() { [ "$(bans_in_trie)" = "$1" ]; }
 
 # ---- usage and a bad file at start: nothing attached ----
 expect_rc "run without --limits is a usage error" 2 sl run s0
@@ -68,6 +72,23 @@ expect_rc "watch while the agent runs" 1 timeout -s INT --preserve-status 3 \
 expect_out "  ...is refused, saying why" "another synlimit is consuming the events of $PIN: one consumer at a time"
 expect_rc "reload by the command while the agent runs" 0 timeout 3 \
 	ip netns exec "$NS_S" "$SYNLIMIT" --pin-dir "$PIN" reload "$LIMITS"
+
+# an expired ban leaves the trie within a status period (5 s) of the agent,
+# with no ban command run after it, so that SYNs stop looking there
+expect_rc "ban for a second while the agent runs" 0 sl ban 198.18.77.7 --for 1s
+expect_eq "... the trie holds it" "1" "$(bans_in_trie)"
+if wait_ms 8000 bans_in_trie_are 0; then
+	pass "... the agent removes it once expired, with no command run"
+else
+	fail "... still $(bans_in_trie) ban(s) in the trie 8 s later; the agent's log:"
+	sed 's/^/    /' "$WORK/agent1.log"
+fi
+if in_log "$WORK/agent1.log" "1 expired ban removed"; then
+	pass "... and logs it"
+else
+	fail "... no '1 expired ban removed' in the agent's log:"
+	sed 's/^/    /' "$WORK/agent1.log"
+fi
 
 start=$(now_ms)
 printf '*                5/5s strict\n198.18.200.0/24  allow\n' | save_as_editor

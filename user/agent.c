@@ -96,17 +96,17 @@ static void update_status(struct agent *a, const char *prefix)
 
 /* Expired bans out of the trie, every status period: once none is left the
  * program stops looking there (config.bans), where without the agent only
- * the next ban or unban command would purge them. */
+ * the next ban or unban command would purge them. With no mark there is
+ * nothing to purge and no lock is taken; a command holding the lock makes
+ * it wait for the next period, not the agent's loop. */
 static void purge_bans(struct agent *a)
 {
 	struct synlimit_config config = { 0 };
 	int purged;
 
-	if (flock(a->l.dir.fd, LOCK_EX))
+	if (config_read(&a->l, &config) || !config.bans || flock(a->l.dir.fd, LOCK_EX | LOCK_NB))
 		return;
-	purged = config_read(&a->l, &config) || !config.bans
-		     ? 0
-		     : bans_purge(a->l.bans_fd, a->l.config_fd, mono_now_ns());
+	purged = bans_purge(a->l.bans_fd, a->l.config_fd, mono_now_ns());
 	flock(a->l.dir.fd, LOCK_UN);
 	if (purged > 0)
 		pr_info("%d expired ban%s removed\n", purged, purged == 1 ? "" : "s");

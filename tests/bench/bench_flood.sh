@@ -49,10 +49,7 @@ trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; cleanup' EXIT
 # native program runs on it; on for every contender alike.
 in_server ethtool -K s0 gro on >/dev/null 2>&1
 start_server 198.18.0.2 25
-cat >"$WORK/limits" <<'EOF'
-*             5/5s strict
-198.18.0.1    allow
-EOF
+bench_limits "$WORK/limits"
 
 setup() {
 	case $1 in
@@ -69,17 +66,6 @@ teardown() {
 	esac
 }
 
-# The generator's source and destination for N sources: prints its options
-flood_args() {
-	if [ "$1" -gt 65536 ]; then
-		echo "--src 2001:db8:100:: --sources $1 --random --dst 2001:db8::2"
-	elif [ "$1" = 1 ]; then
-		echo "--src 198.18.1.66 --sources 1 --dst 198.18.0.2"
-	else
-		echo "--src 198.18.0.0 --sources $1 --random --dst 198.18.0.2"
-	fi
-}
-
 # One flood against what is set up: prints "RATE_PPS CONNECTED/TRIED"
 measure() {
 	ip netns exec "$NS_C" "$TOP/build/synflood" -i c0 --dst-mac "$(server_mac)" $(flood_args "$1") \
@@ -94,12 +80,8 @@ measure() {
 
 # The server's CPU time per flood packet, whatever the contender does with
 # it: perf samples both CPUs (cpu-clock, 10 kHz, with call chains) through a
-# flood of its own, and the time of the samples taken inside veth_poll, the
-# NAPI poll of s0, is divided by the frames that reached s0. That poll is
-# where the server does everything with a flood packet: the XDP program, or
-# the skb, GRO, netfilter and the TCP stack, and the page given back. c0 has
-# no NAPI poll (no XDP program, GRO off), so no sample of the client side
-# counts. Prints NS, or nothing without perf.
+# flood of its own, and poll_ns takes the time in s0's NAPI poll. Prints
+# NS, or nothing without perf.
 server_ns() {
 	command -v perf >/dev/null 2>&1 || return 0
 	lost=$(xmit_lost)
@@ -107,11 +89,7 @@ server_ns() {
 		"$TOP/build/synflood" -i c0 --dst-mac "$(server_mac)" $(flood_args "$1") -n "$count" \
 		>/dev/null 2>&1 || return 0
 	lost=$(($(xmit_lost) - lost))
-	perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null | awk -v n=$((count - lost)) '
-		function flush() { if (inpoll) t += period; period = 0; inpoll = 0 }
-		/^ *[0-9]+ *$/ { flush(); period = $1; next }
-		/(^|[ \t])veth_poll$/ { inpoll = 1 }
-		END { flush(); if (n > 0 && t > 0) printf "%.1f\n", t / n }'
+	perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null | poll_ns $((count - lost))
 	rm -f "$WORK/perf.data"
 }
 
@@ -119,7 +97,7 @@ server_ns() {
 # over a flood of its own: prints NS. Stats cost every program run a clock
 # read or two, so they are on only here, never in the floods timed above.
 prog_ns() {
-	id=$(in_server ip link show dev s0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+	id=$(xdp_prog_id)
 	run() { # "RUN_TIME_NS RUN_CNT" (bpftool shows them once the program has run)
 		t=$(bpftool prog show id "$id" | sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p')
 		echo "${t:-0 0}"

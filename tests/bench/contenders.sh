@@ -1,8 +1,43 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# Sourced by bench_flood.sh and bench_cookies.sh: the contenders both
-# measure, set up and removed in the server namespace (tests/e2e/lib.sh's
-# in_server). Limits: 5 SYNs per 5 s per source, the client 198.18.0.1
-# accepted.
+# Sourced by bench_flood.sh, bench_cookies.sh and profile_flood.sh: the
+# contenders they measure, set up and removed in the server namespace
+# (tests/e2e/lib.sh's in_server), and what their floods share. Limits: 5
+# SYNs per 5 s per source, the client 198.18.0.1 accepted.
+
+# The same limits as synlimit's file: bench_limits FILE
+bench_limits() {
+	printf '*             5/5s strict\n198.18.0.1    allow\n' >"$1"
+}
+
+# The generator's source and destination for N sources: prints its options
+flood_args() {
+	if [ "$1" -gt 65536 ]; then
+		echo "--src 2001:db8:100:: --sources $1 --random --dst 2001:db8::2"
+	elif [ "$1" = 1 ]; then
+		echo "--src 198.18.1.66 --sources 1 --dst 198.18.0.2"
+	else
+		echo "--src 198.18.0.0 --sources $1 --random --dst 198.18.0.2"
+	fi
+}
+
+# The id of the XDP program on s0
+xdp_prog_id() {
+	in_server ip link show dev s0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
+}
+
+# The server's CPU time a packet, from `perf script -F period,ip,sym` of a
+# `perf record -a -g` on stdin: the time of the samples taken inside
+# veth_poll, the NAPI poll of s0, where the server does everything with a
+# flood packet (the XDP program, or the skb, GRO, netfilter and the TCP
+# stack, and the page given back), over PACKETS. c0 has no NAPI poll (no XDP
+# program, GRO off), so no sample of the client side counts. Prints NS, or
+# nothing without samples: poll_ns PACKETS
+poll_ns() {
+	awk -v n="$1" 'function flush() { if (inpoll) t += period; period = 0; inpoll = 0 }
+		/^ *[0-9]+ *$/ { flush(); period = $1; next }
+		/(^|[ \t])veth_poll$/ { inpoll = 1 }
+		END { flush(); if (n > 0 && t > 0) printf "%.1f\n", t / n }'
+}
 
 contender_setup() {
 	case $1 in

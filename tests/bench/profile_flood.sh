@@ -9,36 +9,26 @@
 # measure). As root: sh tests/bench/profile_flood.sh [SOURCES [COUNT]]
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/contenders.sh"
 need_root
 need_tools profile_flood perf ethtool
 sources=${1:-1024}
 count=${2:-3000000}
 topology_up
 in_server ethtool -K s0 gro on >/dev/null 2>&1
-cat >"$WORK/limits" <<'LIMITS'
-*             5/5s strict
-198.18.0.1    allow
-LIMITS
+bench_limits "$WORK/limits"
 sl -q attach s0 --xdp-mode native --limits "$WORK/limits" --max-sources 1048576 2>/dev/null || {
 	fail "profile_flood: cannot attach synlimit"
 	exit 1
 }
-src=198.18.0.0
-random=--random
-[ "$sources" = 1 ] && src=198.18.1.66 random=""
 lost=$(xmit_lost)
 perf record -q -a -g -F 10000 -o "$WORK/perf.data" -- ip netns exec "$NS_C" "$TOP/build/synflood" \
-	-i c0 --dst-mac "$(server_mac)" --src "$src" --sources "$sources" $random --dst 198.18.0.2 \
-	-n "$count" 2>&1 | sed -n 's/^synflood: //p'
+	-i c0 --dst-mac "$(server_mac)" $(flood_args "$sources") -n "$count" 2>&1 |
+	sed -n 's/^synflood: //p'
 packets=$((count - ($(xmit_lost) - lost)))
-id=$(in_server ip link show dev s0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
-"$TOP/build/tests/prog_lines" "$id" >"$WORK/lines" || exit 1
+"$TOP/build/tests/prog_lines" "$(xdp_prog_id)" >"$WORK/lines" || exit 1
 perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null >"$WORK/samples"
 echo "synlimit native, $sources source(s), $packets SYNs reached s0"
-awk -v n="$packets" 'function flush() { if (inpoll) t += period; period = 0; inpoll = 0 }
-	/^ *[0-9]+ *$/ { flush(); period = $1; next }
-	/(^|[ \t])veth_poll$/ { inpoll = 1 }
-	END { flush(); printf "server CPU in s0'"'"'s NAPI poll: %.1f ns a packet (bare XDP_DROP included)\n", t / n }' \
-	"$WORK/samples"
+echo "server CPU in s0's NAPI poll: $(poll_ns "$packets" <"$WORK/samples") ns a packet (bare XDP_DROP included)"
 echo
 python3 "$TOP/tests/bench/profile_lines.py" "$WORK/lines" "$packets" <"$WORK/samples"

@@ -23,10 +23,8 @@ struct syn_source {
 	__u8 blocked;
 } __attribute__((aligned(8))); /* addr's halves as 8-byte words (parse.h) */
 
-struct synlimit_stats {
-	__u64 count[STAT_MAX];
-};
-
+/* The counters of packets from interfaces without a slot of their own in
+ * iface_stats, and the TC program's. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -35,10 +33,11 @@ struct {
 } stats SEC(".maps");
 
 /* Per CPU, so counting needs no atomics; an interface's slot is claimed
- * by the controller (include/synlimit/abi.h). */
+ * by the controller, and the last one holds retired counts
+ * (include/synlimit/abi.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SYNLIMIT_MAX_IFACES);
+	__uint(max_entries, SYNLIMIT_MAX_IFACES + 1);
 	__type(key, __u32);
 	__type(value, struct iface_stats);
 } iface_stats SEC(".maps");

@@ -18,10 +18,11 @@
 #include "syncookie_syn.h"
 
 /*
- * make bench builds this file again with SYNLIMIT_BENCH_CUT set to 1..5:
- * the program then returns at that stage of a new source's way, so that
- * the report can say where that way's time goes (tests/bench/bench_prog.c,
- * rows_cuts). Every other build has 0, and no cut is compiled in.
+ * make bench builds this file again with SYNLIMIT_BENCH_CUT set to 1..6:
+ * the program then returns at that stage of a new source's way (1..5) or
+ * of a non-SYN packet's (6), so that the report can say where that way's
+ * time goes (tests/bench/bench_prog.c, rows_cuts and rows_cuts_non_syn).
+ * Every other build has 0, and no cut is compiled in.
  */
 #ifndef SYNLIMIT_BENCH_CUT
 #define SYNLIMIT_BENCH_CUT 0
@@ -726,20 +727,35 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 	return rule_verdict(ctx, st, rule, syn);
 }
 
+/* The counters of the interface the packet came in on, in the slot the
+ * controller claimed for it; a packet of an interface without one (not
+ * attached through synlimit, or sharing its slot) is counted in the stats
+ * map. One lookup and one add a packet: its verdict's totals follow from
+ * its class and outcome (include/synlimit/abi.h). */
+static __always_inline struct synlimit_stats *counters_of(__u32 ifindex)
+{
+	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex), zero = 0;
+	struct iface_stats *is = bpf_map_lookup_elem(&iface_stats, &slot);
+
+	if (is && is->ifindex == ifindex)
+		return &is->counts;
+	return bpf_map_lookup_elem(&stats, &zero);
+}
+
 static __always_inline int decide(struct xdp_md *ctx)
 {
 	enum synlimit_stat class, outcome;
 	struct syn_source syn = {};
 	struct synlimit_stats *st;
-	__u32 zero = 0;
 
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (!st) /* cannot happen for a per-CPU array; keeps the verifier happy */
-		return XDP_PASS;
 	class = classify(ctx, &syn.addr, &syn.dport);
 	/* opaque from here: else each of classify's returns carries its
 	 * verdict as a second constant, an instruction more on every path */
 	asm volatile("" : "+r"(class));
+	BENCH_CUT(6, class_drops(class) ? XDP_DROP : XDP_PASS);
+	st = counters_of(ctx->ingress_ifindex);
+	if (!st) /* cannot happen for a per-CPU array; keeps the verifier happy */
+		return XDP_PASS;
 	count(st, class);
 	if (class != STAT_SYN)
 		return class_drops(class) ? XDP_DROP : XDP_PASS;
@@ -751,33 +767,10 @@ static __always_inline int decide(struct xdp_md *ctx)
 	return outcome_drops(outcome) ? XDP_DROP : XDP_PASS;
 }
 
-/* Totals of the interface the packet came in on, in the slot the
- * controller claimed for it; a packet of an interface without one (not
- * attached through synlimit, or sharing its slot) is counted only in the
- * global stats. */
-static __always_inline void count_iface(__u32 ifindex, int verdict)
-{
-	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
-	struct iface_stats *is = bpf_map_lookup_elem(&iface_stats, &slot);
-
-	if (!is || is->ifindex != ifindex)
-		return;
-	is->packets++;
-	if (verdict == XDP_DROP)
-		is->dropped++;
-	else if (verdict == XDP_TX)
-		is->answered++;
-	else
-		is->passed++;
-}
-
 SEC("xdp")
 int synlimit_xdp(struct xdp_md *ctx)
 {
-	int verdict = decide(ctx);
-
-	count_iface(ctx->ingress_ifindex, verdict);
-	return verdict;
+	return decide(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

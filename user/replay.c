@@ -149,6 +149,7 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 	if (err)
 		goto out;
 	prog_fd = bpf_program__fd(skel->progs.synlimit_xdp);
+	/* no interface slot is claimed here: the stats map counts every packet */
 	stats_fd = bpf_map__fd(skel->maps.stats);
 	clock_fd = bpf_map__fd(skel->maps.fixed_clock);
 
@@ -173,8 +174,8 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 		if (len >= 14) {
 			opts.data_size_in = (__u32)len;
 			if (bpf_map_update_elem(clock_fd, &zero, &now, BPF_ANY) ||
-			    stats_read(stats_fd, before) ||
-			    bpf_prog_test_run_opts(prog_fd, &opts) || stats_read(stats_fd, after)) {
+			    stats_read(stats_fd, -1, before) ||
+			    bpf_prog_test_run_opts(prog_fd, &opts) || stats_read(stats_fd, -1, after)) {
 				err = -errno;
 				pr_warn("%s: packet %llu: test run failed: %s\n", capture,
 					(unsigned long long)n, strerror(-err));

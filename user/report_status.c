@@ -145,7 +145,7 @@ static int status_read(const struct loaded *l, struct status *s)
 	s->n_ifaces = xdp_list(&l->dir, s->ifaces, MAX_IFACES);
 	err = config_read(l, &s->config);
 	if (!err)
-		err = stats_read(l->stats_fd, c);
+		err = stats_read(l->stats_fd, l->iface_stats_fd, c);
 	if (err || s->n_ifaces < 0)
 		return err ? err : s->n_ifaces;
 	if (!bpf_obj_get_info_by_fd(l->prog_fd, &info, &len))

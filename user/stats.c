@@ -61,30 +61,49 @@ const char *stat_name(enum synlimit_stat stat)
 	return stat_names[stat];
 }
 
-int stats_read(int stats_fd, __u64 out[STAT_MAX])
+/* Every CPU's counters of one value into out (added). */
+static void add_counts(__u64 out[STAT_MAX], const struct synlimit_stats *c, int ncpu, size_t stride)
+{
+	int cpu, i;
+
+	for (cpu = 0; cpu < ncpu; cpu++, c = (const void *)((const char *)c + stride))
+		for (i = 0; i < STAT_MAX; i++)
+			out[i] += c->count[i];
+}
+
+int stats_read(int stats_fd, int iface_stats_fd, __u64 out[STAT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
-	/* per-CPU values are each rounded up to 8 bytes; ours is a u64 array */
-	size_t per_cpu = sizeof(__u64) * STAT_MAX;
+	/* per-CPU values are each rounded up to 8 bytes; both are u64 arrays */
+	struct iface_stats *slots;
 	__u64 *values;
-	__u32 zero = 0;
-	int cpu, i, err = 0;
+	__u32 zero = 0, slot;
+	int err = 0;
 
 	if (ncpu < 0)
 		return ncpu;
-	values = calloc(ncpu, per_cpu);
-	if (!values)
-		return -ENOMEM;
+	values = calloc(ncpu, sizeof(struct synlimit_stats));
+	slots = calloc(ncpu, sizeof(*slots));
+	if (!values || !slots) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (bpf_map_lookup_elem(stats_fd, &zero, values)) {
 		err = -errno;
 		goto out;
 	}
-	memset(out, 0, per_cpu);
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < STAT_MAX; i++)
-			out[i] += values[cpu * STAT_MAX + i];
+	memset(out, 0, sizeof(__u64) * STAT_MAX);
+	add_counts(out, (const struct synlimit_stats *)values, ncpu, sizeof(struct synlimit_stats));
+	for (slot = 0; iface_stats_fd >= 0 && slot <= SYNLIMIT_IFACE_RETIRED; slot++) {
+		if (bpf_map_lookup_elem(iface_stats_fd, &slot, slots)) {
+			err = -errno;
+			break;
+		}
+		add_counts(out, &slots[0].counts, ncpu, sizeof(*slots));
+	}
 out:
 	free(values);
+	free(slots);
 	return err;
 }
 
@@ -125,8 +144,10 @@ static int iface_slot_read(int fd, __u32 slot, struct iface_stats *values)
 
 int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 {
-	int ncpu = libbpf_num_possible_cpus(), n = 0, cpu, err = 0;
+	int ncpu = libbpf_num_possible_cpus(), n = 0, err = 0;
+	struct stats_summary sum;
 	struct iface_stats *values;
+	__u64 c[STAT_MAX];
 	__u32 slot;
 
 	if (ncpu < 0)
@@ -143,12 +164,13 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].ifindex = values[0].ifindex;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			out[n].total.packets += values[cpu].packets;
-			out[n].total.passed += values[cpu].passed;
-			out[n].total.dropped += values[cpu].dropped;
-			out[n].total.answered += values[cpu].answered;
-		}
+		memset(c, 0, sizeof(c));
+		add_counts(c, &values[0].counts, ncpu, sizeof(*values));
+		stats_summarize(c, &sum);
+		out[n].total.packets = sum.packets;
+		out[n].total.dropped = sum.dropped;
+		out[n].total.answered = sum.answered;
+		out[n].total.passed = sum.packets - sum.dropped - sum.answered;
 		if (!if_indextoname(out[n].ifindex, out[n].name))
 			out[n].name[0] = '\0';
 		n++;
@@ -181,6 +203,25 @@ static int slot_values(int fd, __u32 slot, struct iface_stats **values, int *ncp
 	return err;
 }
 
+/* What values (slot's, on each of ncpu CPUs) counted, added to the retired
+ * slot's; 0 or -errno. Only controllers write that slot, each under the pin
+ * directory's lock. */
+static int retire(int fd, const struct iface_stats *values, int ncpu)
+{
+	__u32 slot = SYNLIMIT_IFACE_RETIRED;
+	struct iface_stats *retired;
+	int cpu, i, err = slot_values(fd, slot, &retired, &ncpu);
+
+	if (err)
+		return err;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < STAT_MAX; i++)
+			retired[cpu].counts.count[i] += values[cpu].counts.count[i];
+	err = bpf_map_update_elem(fd, &slot, retired, BPF_ANY) ? -errno : 0;
+	free(retired);
+	return err;
+}
+
 int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_from)
 {
 	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
@@ -197,7 +238,11 @@ int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_
 			goto out;
 		*taken_from = values[0].ifindex;
 	}
-	/* a new owner starts from zero on every CPU */
+	/* a new owner starts from zero on every CPU; the totals keep the
+	 * old counts (those the old owner makes in between are lost) */
+	err = retire(iface_stats_fd, values, ncpu);
+	if (err)
+		goto out;
 	memset(values, 0, ncpu * sizeof(*values));
 	for (cpu = 0; cpu < ncpu; cpu++)
 		values[cpu].ifindex = ifindex;
@@ -213,6 +258,8 @@ int iface_stats_release(int iface_stats_fd, __u32 ifindex)
 	struct iface_stats *values;
 	int ncpu, err = slot_values(iface_stats_fd, slot, &values, &ncpu);
 
+	if (!err && values[0].ifindex == ifindex)
+		err = retire(iface_stats_fd, values, ncpu);
 	if (!err && values[0].ifindex == ifindex) {
 		memset(values, 0, ncpu * sizeof(*values));
 		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 0;
@@ -224,7 +271,7 @@ int iface_stats_release(int iface_stats_fd, __u32 ifindex)
 int stats_snapshot_read(const struct loaded *l, struct stats_snapshot *s)
 {
 	long sources, blocked;
-	int err = stats_read(l->stats_fd, s->c);
+	int err = stats_read(l->stats_fd, l->iface_stats_fd, s->c);
 
 	if (err)
 		return err;

@@ -25,14 +25,25 @@ void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum);
  * is not there (0 while an insert on another CPU is not yet counted). */
 __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries);
 
-/* Sum the per-CPU stats map into out[STAT_MAX]. Returns 0 or -errno. */
-int stats_read(int stats_fd, __u64 out[STAT_MAX]);
+/* The counters, summed over CPUs, into out[STAT_MAX]: the stats map's and
+ * every slot's of the per-interface map (iface_stats_fd; none if < 0).
+ * Returns 0 or -errno. */
+int stats_read(int stats_fd, int iface_stats_fd, __u64 out[STAT_MAX]);
 
-/* One interface's totals, summed over CPUs. */
+/* What an interface's packets add up to. packets = passed + dropped +
+ * answered (SYNs answered with a SYN cookie, XDP_TX). */
+struct iface_counts {
+	__u64 packets;
+	__u64 passed;
+	__u64 dropped;
+	__u64 answered;
+};
+
+/* One interface's totals, from its slot's counters. */
 struct iface_total {
 	__u32 ifindex;
 	char name[IF_NAMESIZE]; /* "" when the interface is gone */
-	struct iface_stats total;
+	struct iface_counts total;
 };
 
 /* Every interface with a slot, by ifindex; returns how many (at most max)
@@ -42,12 +53,14 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max);
 /* Give ifindex its slot of the per-interface counters (kept when it has it
  * already: an attach that adopts keeps the counts). A slot another
  * existing interface holds is taken only with take set; *taken_from: that
- * interface (its counting stops), or 0. 1 when this call gave ifindex the
- * slot; 0 when it had it, or another holds it and take is not set; or
+ * interface (its counting stops), or 0. What a slot counted before goes to
+ * the retired slot, so the totals keep it. 1 when this call gave ifindex
+ * the slot; 0 when it had it, or another holds it and take is not set; or
  * -errno. */
 int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_from);
 
-/* Free ifindex's slot if it holds it (an attach rolled back); 0 or -errno. */
+/* Free ifindex's slot if it holds it (an attach rolled back), its counts
+ * retired as above; 0 or -errno. */
 int iface_stats_release(int iface_stats_fd, __u32 ifindex);
 
 /* What stats and the metrics report, read together: the counters, what

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a map's key or value layout changes. Pinned maps carry it
  * in the config map, and a controller refuses pins of another version. */
-#define SYNLIMIT_ABI_VERSION 12
+#define SYNLIMIT_ABI_VERSION 13
 
 /* Limits of the packet walk (see bpf/parse.h). */
 #define SYNLIMIT_MAX_VLAN_TAGS 2
@@ -95,21 +95,28 @@ enum synlimit_stat {
 #define STAT_MALFORMED_DROP_FIRST STAT_BAD_VLAN_DEPTH
 #define STAT_MALFORMED_DROP_LAST  STAT_BAD_V4MAPPED
 
-/* Per-interface totals: what each interface the program is attached to
- * saw, and the verdicts. packets = passed + dropped + answered (SYNs
- * answered with a SYN cookie, XDP_TX). A per-CPU array, so that counting
- * costs an array lookup: an interface's slot is its ifindex modulo the
- * size, claimed by the controller at attach by writing the ifindex into
- * it; the program counts only a packet whose ifindex the slot holds. */
+/* The counters, one per enum synlimit_stat. */
+struct synlimit_stats {
+	__u64 count[STAT_MAX];
+};
+
+/* Per-interface counters: each interface the program is attached to
+ * counts its packets in a slot of its own, every counter of enum
+ * synlimit_stat, so that a packet costs one array lookup and one add, and
+ * its verdicts' totals follow from its classes and outcomes. A per-CPU
+ * array; an interface's slot is its ifindex modulo SYNLIMIT_MAX_IFACES,
+ * claimed by the controller at attach by writing the ifindex into it. The
+ * program counts a packet whose ifindex its slot does not hold (no slot, or
+ * a shared one) in the stats map, and a slot given to another interface
+ * leaves its counts in the retired slot, which the program never counts
+ * in: the totals are the sum of the stats map and every slot. */
 #define SYNLIMIT_MAX_IFACES	     256 /* a power of 2 */
 #define SYNLIMIT_IFACE_SLOT(ifindex) ((ifindex) & (SYNLIMIT_MAX_IFACES - 1))
+#define SYNLIMIT_IFACE_RETIRED	     SYNLIMIT_MAX_IFACES
 struct iface_stats {
-	__u64 packets;
-	__u64 passed;
-	__u64 dropped;
-	__u64 answered;
 	__u32 ifindex; /* the slot's interface; 0: none */
 	__u32 pad;
+	struct synlimit_stats counts;
 };
 
 /* Addresses live in one 128-bit space; IPv4 is ::ffff:a.b.c.d. No 64-bit

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 """Where an XDP program's time goes, by source line, from perf samples.
 
-profile_lines.py LINES PACKETS < perf-script-output
+profile_lines.py LINES PACKETS [TOP] < perf-script-output
 
 LINES is prog_lines' output for the program; the input is `perf script -F
 period,ip,sym` of a `perf record -g` taken while PACKETS packets went
 through it. A sample counts for the program where its leaf is in the
 program's JIT image (by the line that starts at or before it) or in a kernel
 function the program called (a helper: the program is in its call chain).
-Prints ns per packet: the total, the groups below, then the lines."""
+Prints ns per packet: the total, the groups below, then the TOP busiest
+lines (30 by default)."""
 import bisect
 import collections
 import re
@@ -22,8 +23,7 @@ GROUPS = [
     ("tick move: fold, lock, step", r"folded|f->drops|f->adds|f->slot|flood_take|flood_counts_for|e->own_counts|"
      r"counts ==|drops = \*|adds = \*|f->key|flood_give|b->e\[\(f->slot|flood_move|spin_|"
      r"step_locked|percpu_elem"),
-    ("interface counters", r"iface_stats|is->|count_iface|SYNLIMIT_IFACE_SLOT"),
-    ("global counters", r"st->count|&stats|stat < STAT_MAX"),
+    ("counters", r"iface_stats|is->|is &&|counters_of|SYNLIMIT_IFACE_SLOT|st->count|&stats|stat < STAT_MAX"),
     ("clock", r"ktime|clock_now|coarse|set_normalized"),
 ]
 
@@ -36,8 +36,9 @@ def group_of(text):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
+    top = int(sys.argv[3]) if len(sys.argv) == 4 else 30
     starts, funcs = [], []
     for line in open(sys.argv[1]):
         f = line.rstrip("\n").split(" ", 2)
@@ -99,7 +100,7 @@ def main():
     print()
     print("| line | ns a packet |")
     print("|---|---|")
-    for key, v in by_line.most_common(30):
+    for key, v in by_line.most_common(top):
         print("| `%s` | %.2f |" % (key.replace("|", "\\|"), v / packets))
 
 

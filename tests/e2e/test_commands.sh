@@ -263,9 +263,11 @@ expect_eq "  ...and leaves s0 without per-interface counters" "lo" "$(iface_name
 # would hold it): a refused attach takes nothing from it
 s0_slot=$(($(in_server cat /sys/class/net/s0/ifindex) % 256))
 lo_ifindex=$(in_server cat /sys/class/net/lo/ifindex)
+# the slot's value: lo's ifindex first (struct iface_stats), every counter 0
+value_size=$(bpftool -j map show pinned "$PIN/iface_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_value"])')
 # shellcheck disable=SC2046
 bpftool map update pinned "$PIN/iface_stats" key $s0_slot 0 0 0 \
-	value $(python3 -c 'import sys; print(" ".join(["0"] * 32 + [sys.argv[1], "0", "0", "0"] + ["0"] * 4))' "$lo_ifindex")
+	value $(python3 -c 'import sys; print(" ".join([sys.argv[1], "0", "0", "0"] + ["0"] * (int(sys.argv[2]) - 4)))' "$lo_ifindex" "$value_size")
 expect_eq "  (s0's slot planted as lo's)" "lo lo" "$(iface_names)"
 expect_rc "attach s0 over the foreign program, its slot held by lo, is refused" 1 \
 	sl attach s0 --xdp-mode generic

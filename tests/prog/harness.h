@@ -22,7 +22,7 @@ static inline __u64 stat_since(int stats_fd, const __u64 *base, enum synlimit_st
 {
 	__u64 now[STAT_MAX];
 
-	stats_read(stats_fd, now);
+	stats_read(stats_fd, -1, now);
 	return now[stat] - base[stat];
 }
 

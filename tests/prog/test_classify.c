@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_ether.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +23,8 @@ static const char *verdict_name(__u32 verdict)
 	return verdict == XDP_PASS ? "pass" : verdict == XDP_DROP ? "drop" : "other";
 }
 
-static int run_case(int prog_fd, int stats_fd, const struct classify_case *tc)
+/* iface_fd >= 0: the counters are read with the interfaces' slots */
+static int run_case(int prog_fd, int stats_fd, int iface_fd, const struct classify_case *tc)
 {
 	__u8 frame[PKT_MAX];
 	__u64 before[STAT_MAX], after[STAT_MAX];
@@ -32,8 +34,8 @@ static int run_case(int prog_fd, int stats_fd, const struct classify_case *tc)
 
 	if (!len)
 		return check(0, "%s: packet does not build", tc->name);
-	if (stats_read(stats_fd, before) || bpf_prog_test_run_opts(prog_fd, &opts) ||
-	    stats_read(stats_fd, after))
+	if (stats_read(stats_fd, iface_fd, before) || bpf_prog_test_run_opts(prog_fd, &opts) ||
+	    stats_read(stats_fd, iface_fd, after))
 		return check(0, "%s: test run failed: %m", tc->name);
 
 	if (opts.retval != (__u32)tc->verdict) {
@@ -53,9 +55,78 @@ static int run_case(int prog_fd, int stats_fd, const struct classify_case *tc)
 		}
 	}
 	if (ok)
-		check(1, "%s: %s, %s +1", tc->name, verdict_name(tc->verdict),
-		      stat_name(tc->class));
+		check(1, "%s%s: %s, %s +1", iface_fd >= 0 ? "in lo's slot: " : "", tc->name,
+		      verdict_name(tc->verdict), stat_name(tc->class));
 	return ok;
+}
+
+/* One interface's totals from its slot (iface_stats_read); 0 if it has none. */
+static int iface_totals(int iface_fd, __u32 ifindex, struct iface_counts *out)
+{
+	static struct iface_total t[SYNLIMIT_MAX_IFACES];
+	int i, n = iface_stats_read(iface_fd, t, SYNLIMIT_MAX_IFACES);
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++)
+		if (t[i].ifindex == ifindex) {
+			*out = t[i].total;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * The packet table again with the loopback's slot claimed (test runs come
+ * in on it): the program counts every packet there alone, its verdicts'
+ * totals follow from the counters, and a slot taken by another interface
+ * (a colliding ifindex) and then given back keeps its counts in the totals.
+ */
+static void check_iface_slot(struct synlimit_bpf *skel)
+{
+	int prog_fd = bpf_program__fd(skel->progs.synlimit_xdp),
+	    stats_fd = bpf_map__fd(skel->maps.stats),
+	    iface_fd = bpf_map__fd(skel->maps.iface_stats);
+	__u32 lo = if_nametoindex("lo"), taken_from;
+	__u64 map_before[STAT_MAX], map_after[STAT_MAX], total[STAT_MAX], later[STAT_MAX];
+	unsigned long long drops = 0, n = sizeof(cases) / sizeof(cases[0]);
+	struct iface_counts t;
+	size_t i;
+	int rc;
+
+	rc = iface_stats_claim(iface_fd, lo, 0, &taken_from);
+	if (!check(rc == 1 && !taken_from, "claim lo's slot: 1, taken from none (got %d, %u)", rc,
+		   taken_from))
+		return;
+	stats_read(stats_fd, -1, map_before);
+	for (i = 0; i < n; i++) {
+		run_case(prog_fd, stats_fd, iface_fd, &cases[i]);
+		drops += cases[i].verdict == XDP_DROP;
+	}
+	stats_read(stats_fd, -1, map_after);
+	check(!memcmp(map_before, map_after, sizeof(map_before)),
+	      "with lo's slot claimed, the stats map counts none of its packets");
+	iface_totals(iface_fd, lo, &t);
+	check(t.packets == n && t.dropped == drops && t.passed == n - drops && !t.answered,
+	      "lo's totals: %llu packets, %llu dropped, %llu passed, 0 answered (got %llu, %llu, "
+	      "%llu, %llu)",
+	      n, drops, n - drops, (unsigned long long)t.packets, (unsigned long long)t.dropped,
+	      (unsigned long long)t.passed, (unsigned long long)t.answered);
+
+	stats_read(stats_fd, iface_fd, total);
+	rc = iface_stats_claim(iface_fd, lo + SYNLIMIT_MAX_IFACES, 1, &taken_from);
+	check(rc == 1 && taken_from == lo, "a colliding ifindex takes lo's slot (got %d, from %u)",
+	      rc, taken_from);
+	stats_read(stats_fd, iface_fd, later);
+	check(!memcmp(total, later, sizeof(total)),
+	      "...and the totals keep what the slot counted for lo");
+	check(!iface_totals(iface_fd, lo, &t) &&
+		  iface_totals(iface_fd, lo + SYNLIMIT_MAX_IFACES, &t) && !t.packets,
+	      "...lo has no slot now, the new owner's starts from 0 (got %llu packets)",
+	      (unsigned long long)t.packets);
+	rc = iface_stats_release(iface_fd, lo + SYNLIMIT_MAX_IFACES);
+	stats_read(stats_fd, iface_fd, later);
+	check(!rc && !memcmp(total, later, sizeof(total)),
+	      "released, the slot's counts stay in the totals (rc %d)", rc);
 }
 
 /* The table must name every class at least once. */
@@ -91,7 +162,8 @@ int main(void)
 	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(bpf_program__fd(skel->progs.synlimit_xdp), bpf_map__fd(skel->maps.stats),
-			 &cases[i]);
+			 -1, &cases[i]);
+	check_iface_slot(skel);
 	synlimit_bpf__destroy(skel);
 	return check_done();
 }

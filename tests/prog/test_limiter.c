@@ -172,7 +172,7 @@ static char one(struct env *env, const char *src, __u64 now)
 
 static void mark(struct env *env)
 {
-	stats_read(env->stats_fd, env->base);
+	stats_read(env->stats_fd, -1, env->base);
 }
 
 static __u64 delta(struct env *env, enum synlimit_stat stat)

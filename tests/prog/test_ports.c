@@ -87,14 +87,14 @@ static const char *syns(const char *src, __u16 port, __u64 now, int n)
 
 static void mark(void)
 {
-	stats_read(stats_fd, base);
+	stats_read(stats_fd, -1, base);
 }
 
 static __u64 delta(enum synlimit_stat stat)
 {
 	__u64 now[STAT_MAX];
 
-	stats_read(stats_fd, now);
+	stats_read(stats_fd, -1, now);
 	return now[stat] - base[stat];
 }
 

@@ -157,7 +157,7 @@ static void env_close(struct env *env)
 /* Counter deltas since the last mark. */
 static void mark(struct env *env)
 {
-	stats_read(env->stats_fd, env->base);
+	stats_read(env->stats_fd, -1, env->base);
 }
 
 static __u64 delta(struct env *env, enum synlimit_stat stat)

@@ -210,9 +210,10 @@ $(BUILD)/bench_parts.bpf.o: tests/bench/bench_parts.bpf.c bpf/maps.h $(ABI_HDRS)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
-# synlimit cut short at each stage of a new source's way (bench_prog's
-# "Where a new source's time goes").
-BENCH_CUTS := $(patsubst %,$(BUILD)/bench_cut%.bpf.o,1 2 3 4 5)
+# synlimit cut short at each stage of a new source's way and of a non-SYN
+# packet's (bench_prog's "Where a new source's time goes" and "Where a
+# non-SYN packet's time goes").
+BENCH_CUTS := $(patsubst %,$(BUILD)/bench_cut%.bpf.o,1 2 3 4 5 6)
 $(BUILD)/bench_cut%.bpf.o: $(BPF_SRCS) $(ABI_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DSYNLIMIT_BENCH_CUT=$* -c bpf/synlimit.bpf.c -o $@

@@ -271,5 +271,15 @@ for n in $sizes; do
 	echo "By synlimit's program time against the contenders' flood rates (the measure of earlier runs):"
 	ratios "$n" "$sl_cost" "$sl_rate_cost" | sed -e '/^$/d' -e 's/; target at least 10 times: .*\./\./' -e 's/^/- /'
 	echo
+	echo "Where synlimit native's time goes in such a flood: one more flood of $count SYNs under"
+	echo "\`perf record -a -g\`, its samples in the program and the helpers it called mapped to the"
+	echo "program's source lines (\`sh tests/bench/profile_flood.sh $n $count\` does the same on its"
+	echo "own). cpu-clock samples: a stretch run with interrupts off lands on the line that turns them"
+	echo "back on (the lock's unlock)."
+	echo
+	setup synlimit-native >/dev/null 2>&1
+	profile_synlimit "$n" "$count" 12 2>&1 | sed -e '/^[a-z]/s/^/- /'
+	teardown synlimit-native >/dev/null 2>&1
+	echo
 done
 finish

@@ -39,6 +39,27 @@ poll_ns() {
 		END { flush(); if (n > 0 && t > 0) printf "%.1f\n", t / n }'
 }
 
+# Where synlimit's time goes through a flood of COUNT SYNs from SOURCES
+# sources, synlimit attached to s0: `perf record -a -g` through the flood,
+# the samples in the program (and the helpers it called) mapped to its
+# lines through its JIT line info (prog_lines, profile_lines.py, its LINES
+# busiest lines), and the server's CPU a packet in s0's NAPI poll (poll_ns).
+# profile_synlimit SOURCES COUNT [LINES]
+profile_synlimit() {
+	lost=$(xmit_lost)
+	perf record -q -a -g -F 10000 -o "$WORK/perf.data" -- ip netns exec "$NS_C" "$TOP/build/synflood" \
+		-i c0 --dst-mac "$(server_mac)" $(flood_args "$1") -n "$2" 2>&1 |
+		sed -n 's/^synflood: //p'
+	packets=$(($2 - ($(xmit_lost) - lost)))
+	"$TOP/build/tests/prog_lines" "$(xdp_prog_id)" >"$WORK/lines" || return 1
+	perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null >"$WORK/samples"
+	rm -f "$WORK/perf.data"
+	echo "synlimit native, $1 source(s), $packets SYNs reached s0"
+	echo "server CPU in s0's NAPI poll: $(poll_ns "$packets" <"$WORK/samples") ns a packet (bare XDP_DROP included)"
+	echo
+	python3 "$TOP/tests/bench/profile_lines.py" "$WORK/lines" "$packets" ${3:-} <"$WORK/samples"
+}
+
 contender_setup() {
 	case $1 in
 	bare) in_server ip link set dev s0 xdpdrv obj "$TOP/build/xdp_bare.bpf.o" sec xdp program xdp_drop ;;

@@ -21,14 +21,4 @@ sl -q attach s0 --xdp-mode native --limits "$WORK/limits" --max-sources 1048576 
 	fail "profile_flood: cannot attach synlimit"
 	exit 1
 }
-lost=$(xmit_lost)
-perf record -q -a -g -F 10000 -o "$WORK/perf.data" -- ip netns exec "$NS_C" "$TOP/build/synflood" \
-	-i c0 --dst-mac "$(server_mac)" $(flood_args "$sources") -n "$count" 2>&1 |
-	sed -n 's/^synflood: //p'
-packets=$((count - ($(xmit_lost) - lost)))
-"$TOP/build/tests/prog_lines" "$(xdp_prog_id)" >"$WORK/lines" || exit 1
-perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null >"$WORK/samples"
-echo "synlimit native, $sources source(s), $packets SYNs reached s0"
-echo "server CPU in s0's NAPI poll: $(poll_ns "$packets" <"$WORK/samples") ns a packet (bare XDP_DROP included)"
-echo
-python3 "$TOP/tests/bench/profile_lines.py" "$WORK/lines" "$packets" <"$WORK/samples"
+profile_synlimit "$sources" "$count"

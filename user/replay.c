@@ -175,7 +175,8 @@ int replay_run(const char *limits_path, const struct limits *limits, const char 
 			opts.data_size_in = (__u32)len;
 			if (bpf_map_update_elem(clock_fd, &zero, &now, BPF_ANY) ||
 			    stats_read(stats_fd, -1, before) ||
-			    bpf_prog_test_run_opts(prog_fd, &opts) || stats_read(stats_fd, -1, after)) {
+			    bpf_prog_test_run_opts(prog_fd, &opts) ||
+			    stats_read(stats_fd, -1, after)) {
 				err = -errno;
 				pr_warn("%s: packet %llu: test run failed: %s\n", capture,
 					(unsigned long long)n, strerror(-err));

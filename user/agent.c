@@ -75,10 +75,12 @@ static void update_status(struct agent *a, const char *prefix)
 	size_t len = 0;
 	int i;
 
+	/* the counters too: an attach moving a slot's counts to the retired
+	 * slot holds the lock exclusively (user/stats.c) */
 	flock(a->l.dir.fd, LOCK_SH);
 	config_read(&a->l, &config);
-	flock(a->l.dir.fd, LOCK_UN);
 	stats_snapshot_read(&a->l, &s);
+	flock(a->l.dir.fd, LOCK_UN);
 	len += snprintf(status + len, sizeof(status) - len, "%sprotecting", prefix ? prefix : "");
 	for (i = 0; i < req->n_ifaces && len < sizeof(status); i++)
 		len += snprintf(status + len, sizeof(status) - len, "%s%s", i ? ", " : " ",

@@ -2,16 +2,23 @@
 /*
  * One polling thread of libmicrohttpd's own answers each scrape; the agent's
  * loop never waits on a scraper. Rendering reads the pinned maps through the
- * agent's descriptors, which stay open (and unchanged) while it serves.
+ * agent's descriptors, which stay open (and unchanged) while it serves, under
+ * the pin directory's shared lock taken on a descriptor of its own (a lock
+ * belongs to an open file, which the agent's loop locks and unlocks itself):
+ * a command that moves counters between slots (attach) then never runs in
+ * the middle of a scrape, whose totals would count them twice or not at all.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -20,6 +27,7 @@ struct metrics_server {
 	struct MHD_Daemon *daemon;
 	const struct loaded *l;
 	const char *version;
+	int lock_fd; /* the pin directory, opened again for the scrapes' lock */
 };
 
 int metrics_listen_parse(const char *text, struct metrics_listen *out)
@@ -110,7 +118,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, TEXT_PLAIN, (void *)not_found,
 			     sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT);
+	flock(server->lock_fd, LOCK_SH);
 	err = metrics_render_buffer(server->l, server->version, &text, &len);
+	flock(server->lock_fd, LOCK_UN);
 	if (err) {
 		char failed[96];
 
@@ -141,6 +151,16 @@ struct metrics_server *metrics_server_start(const struct metrics_listen *listen,
 		return NULL;
 	server->l = l;
 	server->version = version;
+	server->lock_fd = openat(l->dir.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (server->lock_fd < 0) {
+		int err = errno;
+
+		pr_warn("metrics: cannot open the pin directory %s: %s\n", l->dir.path,
+			strerror(err));
+		free(server);
+		errno = err;
+		return NULL;
+	}
 	if (listen->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
@@ -152,6 +172,7 @@ struct metrics_server *metrics_server_start(const struct metrics_listen *listen,
 		int err = errno ? errno : EADDRINUSE;
 
 		pr_warn("metrics: cannot listen on %s: %s\n", listen->text, strerror(err));
+		close(server->lock_fd);
 		free(server);
 		errno = err;
 		return NULL;
@@ -164,5 +185,6 @@ void metrics_server_stop(struct metrics_server *server)
 	if (!server)
 		return;
 	MHD_stop_daemon(server->daemon);
+	close(server->lock_fd);
 	free(server);
 }

@@ -205,7 +205,8 @@ static int slot_values(int fd, __u32 slot, struct iface_stats **values, int *ncp
 
 /* What values (slot's, on each of ncpu CPUs) counted, added to the retired
  * slot's; 0 or -errno. Only controllers write that slot, each under the pin
- * directory's lock. */
+ * directory's exclusive lock; readers of the totals hold it shared, else
+ * they could see the counts in both slots, or in neither. */
 static int retire(int fd, const struct iface_stats *values, int ncpu)
 {
 	__u32 slot = SYNLIMIT_IFACE_RETIRED;

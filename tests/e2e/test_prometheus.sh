@@ -70,6 +70,21 @@ if [ "$families" = "$(sl stats --prometheus | grep '^# TYPE')" ]; then
 else
 	fail "stats --prometheus and /metrics differ in their families"
 fi
+# a scrape reads the totals under the pin directory's shared lock, so an
+# attach that moves a slot's counts to the retired slot (held exclusively)
+# never runs in the middle of it: the scrape waits for it
+flock -x "$PIN" sleep 1.5 &
+holder=$!
+sleep 0.3
+start=$(date +%s%N)
+code=$(status_of "http://$AGENT/metrics")
+ms=$((($(date +%s%N) - start) / 1000000))
+wait $holder
+if [ "$code" = 200 ] && [ $ms -ge 900 ]; then
+	pass "a scrape waits for the pin directory's exclusive lock (${ms} ms), then answers 200"
+else
+	fail "a scrape did not wait for the pin directory's exclusive lock (${ms} ms, $code)"
+fi
 expect_eq "GET /other answers 404" "404" "$(status_of "http://$AGENT/other")"
 expect_eq "POST /metrics answers 405" "405" "$(status_of "http://$AGENT/metrics" POST)"
 

@@ -730,8 +730,8 @@ static __always_inline enum synlimit_stat limit_syn(struct xdp_md *ctx, struct s
 /* The counters of the interface the packet came in on, in the slot the
  * controller claimed for it; a packet of an interface without one (not
  * attached through synlimit, or sharing its slot) is counted in the stats
- * map. One lookup and one add a packet: its verdict's totals follow from
- * its class and outcome (include/synlimit/abi.h). */
+ * map. One lookup a packet, and one add (a SYN's outcome, one more): its
+ * verdict's totals follow from its class and outcome (include/synlimit/abi.h). */
 static __always_inline struct synlimit_stats *counters_of(__u32 ifindex)
 {
 	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex), zero = 0;

@@ -96,6 +96,27 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, c
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 
+/* A scrape waits for a command that changes the data path (attach, reload,
+ * ban) at most this long, then answers 503: the scrapes share one thread. */
+#define SCRAPE_LOCK_WAIT_MS 2000
+
+/* The pin directory's shared lock on fd within SCRAPE_LOCK_WAIT_MS: 0,
+ * -EWOULDBLOCK, or -errno. */
+static int lock_shared(int fd)
+{
+	int waited;
+
+	for (waited = 0;; waited += 10) {
+		if (!flock(fd, LOCK_SH | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (waited >= SCRAPE_LOCK_WAIT_MS)
+			return -EWOULDBLOCK;
+		usleep(10000);
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **state)
@@ -103,6 +124,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static const char index[] = "synlimit agent: metrics at /metrics\n";
 	static const char not_found[] = "not found: metrics are at /metrics\n";
 	static const char bad_method[] = "only GET and HEAD\n";
+	static const char busy[] = "busy: a synlimit command holds the pin directory\n";
 	struct metrics_server *server = cls;
 	char *text = NULL;
 	size_t len = 0;
@@ -118,9 +140,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, TEXT_PLAIN, (void *)not_found,
 			     sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT);
-	flock(server->lock_fd, LOCK_SH);
-	err = metrics_render_buffer(server->l, server->version, &text, &len);
-	flock(server->lock_fd, LOCK_UN);
+	err = lock_shared(server->lock_fd);
+	if (!err) {
+		err = metrics_render_buffer(server->l, server->version, &text, &len);
+		flock(server->lock_fd, LOCK_UN);
+	}
+	if (err == -EWOULDBLOCK)
+		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, TEXT_PLAIN, (void *)busy,
+			     sizeof(busy) - 1, MHD_RESPMEM_PERSISTENT);
 	if (err) {
 		char failed[96];
 

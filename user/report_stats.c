@@ -16,7 +16,7 @@ static void print_stats_json(const struct stats_snapshot *s)
 	json_object_begin(&j);
 	json_u64_field(&j, "packets", s->sum.packets);
 	json_u64_field(&j, "syn", s->sum.syn);
-	json_u64_field(&j, "passed", s->sum.packets - s->sum.dropped - s->sum.answered);
+	json_u64_field(&j, "passed", s->sum.passed);
 	json_u64_field(&j, "answered", s->sum.answered);
 	json_u64_field(&j, "dropped", s->sum.dropped);
 	json_key(&j, "dropped_by_reason");
@@ -61,8 +61,7 @@ static void print_stats_plain(const struct stats_snapshot *s)
 	int i;
 
 	printf("%-22s %llu\n", "packets", (unsigned long long)s->sum.packets);
-	printf("%-22s %llu\n", "passed",
-	       (unsigned long long)(s->sum.packets - s->sum.dropped - s->sum.answered));
+	printf("%-22s %llu\n", "passed", (unsigned long long)s->sum.passed);
 	if (s->sum.answered || s->c[STAT_SYN_COOKIE_CAPPED]) /* cookie mode */
 		printf("%-22s %llu (SYN-ACKs with a cookie; %llu more dropped by the cap)\n",
 		       "answered", (unsigned long long)s->sum.answered,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "stats.h"
 #include "source_table.h"
 
@@ -116,6 +117,11 @@ void stats_summarize(const __u64 c[STAT_MAX], struct stats_summary *sum)
 		sum->packets += c[i];
 	for (i = STAT_MALFORMED_DROP_FIRST; i <= STAT_MALFORMED_DROP_LAST; i++)
 		sum->malformed += c[i];
+	for (i = STAT_CLASS_FIRST; i < STAT_MALFORMED_DROP_FIRST; i++)
+		if (i != STAT_SYN)
+			sum->passed += c[i];
+	sum->passed += c[STAT_SYN_NO_RULE] + c[STAT_SYN_ALLOWED] + c[STAT_SYN_PASSED] +
+		       c[STAT_SYN_WOULD_DROP] + c[STAT_SYN_NO_STATE];
 	sum->syn = c[STAT_SYN];
 	sum->answered = c[STAT_SYN_COOKIE_SENT];
 	sum->dropped = sum->malformed + c[STAT_SYN_DROP_DENY] + c[STAT_SYN_DROP_LIMIT] +
@@ -170,7 +176,7 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 		out[n].total.packets = sum.packets;
 		out[n].total.dropped = sum.dropped;
 		out[n].total.answered = sum.answered;
-		out[n].total.passed = sum.packets - sum.dropped - sum.answered;
+		out[n].total.passed = sum.passed;
 		if (!if_indextoname(out[n].ifindex, out[n].name))
 			out[n].name[0] = '\0';
 		n++;
@@ -204,10 +210,8 @@ static int slot_values(int fd, __u32 slot, struct iface_stats **values, int *ncp
 }
 
 /* What values (slot's, on each of ncpu CPUs) counted, added to the retired
- * slot's; 0 or -errno. Only controllers write that slot, each under the pin
- * directory's exclusive lock; readers of the totals hold it shared, else
- * they could see the counts in both slots, or in neither. */
-static int retire(int fd, const struct iface_stats *values, int ncpu)
+ * slot's (sign 1) or taken back from it (-1); 0 or -errno. */
+static int retire(int fd, const struct iface_stats *values, int ncpu, int sign)
 {
 	__u32 slot = SYNLIMIT_IFACE_RETIRED;
 	struct iface_stats *retired;
@@ -217,9 +221,61 @@ static int retire(int fd, const struct iface_stats *values, int ncpu)
 		return err;
 	for (cpu = 0; cpu < ncpu; cpu++)
 		for (i = 0; i < STAT_MAX; i++)
-			retired[cpu].counts.count[i] += values[cpu].counts.count[i];
+			retired[cpu].counts.count[i] += sign * values[cpu].counts.count[i];
 	err = bpf_map_update_elem(fd, &slot, retired, BPF_ANY) ? -errno : 0;
 	free(retired);
+	return err;
+}
+
+/* How long a program run that found a slot before it changed hands can
+ * still count in it: an XDP program runs for microseconds. */
+#define SLOT_QUIET_US 10000
+
+/*
+ * Slot (its values as read, ncpu of them) to ifindex (0: nobody), starting
+ * from zero, its counts kept in the totals through the retired slot. An
+ * unused slot is written at once. Else the slot goes to nobody first, with
+ * its counts as read: from then on a packet of its old owner is counted in
+ * the stats map, and a program run that had found the slot writes its count
+ * over those. Once no run can still be in it, its counts, read again, move
+ * to the retired slot, and the slot to ifindex; a failure takes them back.
+ * The callers hold the pin directory's exclusive lock, and readers of the
+ * totals hold it shared, so no total is read with the counts in both slots
+ * or in neither. Counts the old owner made between the first read and the
+ * first write (microseconds) are lost. 0 or -errno.
+ */
+static int slot_hand_over(int fd, __u32 slot, __u32 ifindex, struct iface_stats *values, int ncpu)
+{
+	struct iface_stats *counted = calloc(ncpu, sizeof(*counted));
+	int cpu, err = 0, used = values[0].ifindex != 0;
+	size_t i;
+
+	for (i = 0; !used && i < ncpu * sizeof(*values); i++)
+		used = ((const __u8 *)values)[i] != 0;
+	if (!counted)
+		return -ENOMEM;
+	if (used) {
+		for (cpu = 0; cpu < ncpu; cpu++)
+			values[cpu].ifindex = 0;
+		if (bpf_map_update_elem(fd, &slot, values, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+		usleep(SLOT_QUIET_US);
+		err = iface_slot_read(fd, slot, counted) ?: retire(fd, counted, ncpu, 1);
+		if (err)
+			goto out;
+	}
+	memset(values, 0, ncpu * sizeof(*values));
+	for (cpu = 0; cpu < ncpu; cpu++)
+		values[cpu].ifindex = ifindex;
+	if (bpf_map_update_elem(fd, &slot, values, BPF_ANY)) {
+		err = -errno;
+		if (used)
+			retire(fd, counted, ncpu, -1);
+	}
+out:
+	free(counted);
 	return err;
 }
 
@@ -228,7 +284,7 @@ int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_
 	__u32 slot = SYNLIMIT_IFACE_SLOT(ifindex);
 	struct iface_stats *values;
 	char name[IF_NAMESIZE];
-	int ncpu, cpu, err = slot_values(iface_stats_fd, slot, &values, &ncpu);
+	int ncpu, err = slot_values(iface_stats_fd, slot, &values, &ncpu);
 
 	*taken_from = 0;
 	if (err || values[0].ifindex == ifindex)
@@ -239,15 +295,7 @@ int iface_stats_claim(int iface_stats_fd, __u32 ifindex, int take, __u32 *taken_
 			goto out;
 		*taken_from = values[0].ifindex;
 	}
-	/* a new owner starts from zero on every CPU; the totals keep the
-	 * old counts (those the old owner makes in between are lost) */
-	err = retire(iface_stats_fd, values, ncpu);
-	if (err)
-		goto out;
-	memset(values, 0, ncpu * sizeof(*values));
-	for (cpu = 0; cpu < ncpu; cpu++)
-		values[cpu].ifindex = ifindex;
-	err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 1;
+	err = slot_hand_over(iface_stats_fd, slot, ifindex, values, ncpu) ?: 1;
 out:
 	free(values);
 	return err;
@@ -260,11 +308,7 @@ int iface_stats_release(int iface_stats_fd, __u32 ifindex)
 	int ncpu, err = slot_values(iface_stats_fd, slot, &values, &ncpu);
 
 	if (!err && values[0].ifindex == ifindex)
-		err = retire(iface_stats_fd, values, ncpu);
-	if (!err && values[0].ifindex == ifindex) {
-		memset(values, 0, ncpu * sizeof(*values));
-		err = bpf_map_update_elem(iface_stats_fd, &slot, values, BPF_ANY) ? -errno : 0;
-	}
+		err = slot_hand_over(iface_stats_fd, slot, 0, values, ncpu);
 	free(values);
 	return err;
 }

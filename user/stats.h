@@ -13,7 +13,11 @@ const char *stat_name(enum synlimit_stat stat);
 
 /* What the counters add up to. */
 struct stats_summary {
-	__u64 packets;	 /* every class */
+	__u64 packets; /* every class */
+	/* the classes and SYN outcomes that pass, counted as such: a SYN whose
+	 * class is counted and whose outcome is not yet (another CPU deciding
+	 * it) is in packets only, so that no total ever goes down */
+	__u64 passed;
 	__u64 syn;	 /* connection attempts */
 	__u64 dropped;	 /* malformed and dropped, or refused attempts */
 	__u64 malformed; /* the malformed classes that are dropped */
@@ -30,8 +34,9 @@ __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries);
  * Returns 0 or -errno. */
 int stats_read(int stats_fd, int iface_stats_fd, __u64 out[STAT_MAX]);
 
-/* What an interface's packets add up to. packets = passed + dropped +
- * answered (SYNs answered with a SYN cookie, XDP_TX). */
+/* What an interface's packets add up to (stats_summary). packets = passed +
+ * dropped + answered (SYNs answered with a SYN cookie, XDP_TX), but for the
+ * SYNs being decided as the counters are read. */
 struct iface_counts {
 	__u64 packets;
 	__u64 passed;

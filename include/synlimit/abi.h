@@ -102,7 +102,7 @@ struct synlimit_stats {
 
 /* Per-interface counters: each interface the program is attached to
  * counts its packets in a slot of its own, every counter of enum
- * synlimit_stat, so that a packet costs one array lookup and one add, and
+ * synlimit_stat, so that a packet costs one array lookup (and a non-SYN one add), and
  * its verdicts' totals follow from its classes and outcomes. A per-CPU
  * array; an interface's slot is its ifindex modulo SYNLIMIT_MAX_IFACES,
  * claimed by the controller at attach by writing the ifindex into it. The

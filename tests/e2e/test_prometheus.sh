@@ -72,18 +72,30 @@ else
 fi
 # a scrape reads the totals under the pin directory's shared lock, so an
 # attach that moves a slot's counts to the retired slot (held exclusively)
-# never runs in the middle of it: the scrape waits for it
-flock -x "$PIN" sleep 1.5 &
-holder=$!
-sleep 0.3
-start=$(date +%s%N)
-code=$(status_of "http://$AGENT/metrics")
-ms=$((($(date +%s%N) - start) / 1000000))
-wait $holder
-if [ "$code" = 200 ] && [ $ms -ge 900 ]; then
-	pass "a scrape waits for the pin directory's exclusive lock (${ms} ms), then answers 200"
+# never runs in the middle of it: the scrape waits for it, 2 s at most
+# (then 503: the scrapes share one thread). scrape_while_locked SECONDS
+# prints "MS CODE"
+scrape_while_locked() {
+	flock -x "$PIN" sleep "$1" &
+	holder=$!
+	BG_PIDS="$BG_PIDS $holder"
+	wait_ms 5000 sh -c '! flock -n -s "$1" true' sh "$PIN"
+	start=$(date +%s%N)
+	code=$(status_of "http://$AGENT/metrics")
+	echo "$((($(date +%s%N) - start) / 1000000)) $code"
+	wait $holder
+}
+set -- $(scrape_while_locked 1.5)
+if [ "$2" = 200 ] && [ "$1" -ge 900 ]; then
+	pass "a scrape waits for the pin directory's exclusive lock ($1 ms), then answers 200"
 else
-	fail "a scrape did not wait for the pin directory's exclusive lock (${ms} ms, $code)"
+	fail "a scrape did not wait for the pin directory's exclusive lock ($1 ms, $2)"
+fi
+set -- $(scrape_while_locked 4)
+if [ "$2" = 503 ] && [ "$1" -ge 1800 ] && [ "$1" -lt 3500 ]; then
+	pass "a scrape waits 2 s at most for the lock, then answers 503 ($1 ms)"
+else
+	fail "a scrape held up by the lock for 4 s: $1 ms, $2 (expected 503 after about 2 s)"
 fi
 expect_eq "GET /other answers 404" "404" "$(status_of "http://$AGENT/other")"
 expect_eq "POST /metrics answers 405" "405" "$(status_of "http://$AGENT/metrics" POST)"

@@ -171,6 +171,21 @@ static void test_counters(void)
 		     sum.dropped);
 	CHECK_EQ_U64("answered: the SYNs answered with a cookie", STAT_SYN_COOKIE_SENT + 1,
 		     sum.answered);
+	CHECK_EQ_U64("passed: the passing classes but SYN, and the passing SYN outcomes",
+		     STAT_NOT_IP + 1 + STAT_IPV4_OTHER + 1 + STAT_IPV6_OTHER + 1 + STAT_TCP_OTHER +
+			 1 + STAT_FRAGMENT + 1 + STAT_BAD_L2_TRUNC + 1 + STAT_SYN_NO_RULE + 1 +
+			 STAT_SYN_ALLOWED + 1 + STAT_SYN_PASSED + 1 + STAT_SYN_WOULD_DROP + 1 +
+			 STAT_SYN_NO_STATE + 1,
+		     sum.passed);
+	/* a SYN counted in its class, its outcome not yet: in packets, in no verdict */
+	memset(c, 0, sizeof(c));
+	c[STAT_TCP_OTHER] = 3;
+	c[STAT_SYN] = 2;
+	c[STAT_SYN_DROP_LIMIT] = 1;
+	stats_summarize(c, &sum);
+	CHECK_EQ_U64("a SYN still being decided: 5 packets", 5, sum.packets);
+	CHECK_EQ_U64("...3 passed (not 4: no verdict goes down when it is decided)", 3, sum.passed);
+	CHECK_EQ_U64("...1 dropped", 1, sum.dropped);
 	CHECK_EQ_U64("evicted: inserts - deletes - entries", 5, stats_evicted(100, 20, 75));
 	CHECK_EQ_U64("evicted: an uncounted insert is not a negative eviction", 0,
 		     stats_evicted(10, 0, 11));

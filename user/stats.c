@@ -151,7 +151,6 @@ static int iface_slot_read(int fd, __u32 slot, struct iface_stats *values)
 int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 {
 	int ncpu = libbpf_num_possible_cpus(), n = 0, err = 0;
-	struct stats_summary sum;
 	struct iface_stats *values;
 	__u64 c[STAT_MAX];
 	__u32 slot;
@@ -172,11 +171,7 @@ int iface_stats_read(int iface_stats_fd, struct iface_total *out, int max)
 		out[n].ifindex = values[0].ifindex;
 		memset(c, 0, sizeof(c));
 		add_counts(c, &values[0].counts, ncpu, sizeof(*values));
-		stats_summarize(c, &sum);
-		out[n].total.packets = sum.packets;
-		out[n].total.dropped = sum.dropped;
-		out[n].total.answered = sum.answered;
-		out[n].total.passed = sum.passed;
+		stats_summarize(c, &out[n].total);
 		if (!if_indextoname(out[n].ifindex, out[n].name))
 			out[n].name[0] = '\0';
 		n++;
@@ -247,7 +242,7 @@ static int retire(int fd, const struct iface_stats *values, int ncpu, int sign)
 static int slot_hand_over(int fd, __u32 slot, __u32 ifindex, struct iface_stats *values, int ncpu)
 {
 	struct iface_stats *counted = calloc(ncpu, sizeof(*counted));
-	int cpu, err = 0, used = values[0].ifindex != 0;
+	int cpu, err = 0, used = 0;
 	size_t i;
 
 	for (i = 0; !used && i < ncpu * sizeof(*values); i++)

@@ -34,21 +34,13 @@ __u64 stats_evicted(__u64 inserts, __u64 deletes, long entries);
  * Returns 0 or -errno. */
 int stats_read(int stats_fd, int iface_stats_fd, __u64 out[STAT_MAX]);
 
-/* What an interface's packets add up to (stats_summary). packets = passed +
- * dropped + answered (SYNs answered with a SYN cookie, XDP_TX), but for the
- * SYNs being decided as the counters are read. */
-struct iface_counts {
-	__u64 packets;
-	__u64 passed;
-	__u64 dropped;
-	__u64 answered;
-};
-
-/* One interface's totals, from its slot's counters. */
+/* One interface's totals: what its slot's counters add up to. packets =
+ * passed + dropped + answered (SYNs answered with a SYN cookie, XDP_TX), but
+ * for the SYNs being decided as the counters are read. */
 struct iface_total {
 	__u32 ifindex;
 	char name[IF_NAMESIZE]; /* "" when the interface is gone */
-	struct iface_counts total;
+	struct stats_summary total;
 };
 
 /* Every interface with a slot, by ifindex; returns how many (at most max)

@@ -102,14 +102,15 @@ struct synlimit_stats {
 
 /* Per-interface counters: each interface the program is attached to
  * counts its packets in a slot of its own, every counter of enum
- * synlimit_stat, so that a packet costs one array lookup (and a non-SYN one add), and
- * its verdicts' totals follow from its classes and outcomes. A per-CPU
- * array; an interface's slot is its ifindex modulo SYNLIMIT_MAX_IFACES,
- * claimed by the controller at attach by writing the ifindex into it. The
- * program counts a packet whose ifindex its slot does not hold (no slot, or
- * a shared one) in the stats map, and a slot given to another interface
- * leaves its counts in the retired slot, which the program never counts
- * in: the totals are the sum of the stats map and every slot. */
+ * synlimit_stat, so that a packet costs one array lookup and its counts (a
+ * non-SYN packet, one add), and its verdicts' totals follow from its classes
+ * and outcomes. A per-CPU array; an interface's slot is its ifindex
+ * modulo SYNLIMIT_MAX_IFACES, claimed by the controller at attach by writing
+ * the ifindex into it. The program counts a packet whose ifindex its slot
+ * does not hold (no slot, or a shared one) in the stats map, and a slot
+ * given to another interface leaves its counts in the retired slot, which
+ * the program never counts in: the totals are the sum of the stats map and
+ * every slot. */
 #define SYNLIMIT_MAX_IFACES	     256 /* a power of 2 */
 #define SYNLIMIT_IFACE_SLOT(ifindex) ((ifindex) & (SYNLIMIT_MAX_IFACES - 1))
 #define SYNLIMIT_IFACE_RETIRED	     SYNLIMIT_MAX_IFACES

@@ -79,18 +79,13 @@ measure() {
 }
 
 # The server's CPU time per flood packet, whatever the contender does with
-# it: perf samples both CPUs (cpu-clock, 10 kHz, with call chains) through a
-# flood of its own, and poll_ns takes the time in s0's NAPI poll. Prints
-# NS, or nothing without perf.
+# it: perf samples both CPUs through a flood of its own (perf_flood), and
+# poll_ns takes the time in s0's NAPI poll. Prints NS, or nothing without
+# perf.
 server_ns() {
 	command -v perf >/dev/null 2>&1 || return 0
-	lost=$(xmit_lost)
-	perf record -q -a -g -F 10000 -o "$WORK/perf.data" -- ip netns exec "$NS_C" \
-		"$TOP/build/synflood" -i c0 --dst-mac "$(server_mac)" $(flood_args "$1") -n "$count" \
-		>/dev/null 2>&1 || return 0
-	lost=$(($(xmit_lost) - lost))
-	perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null | poll_ns $((count - lost))
-	rm -f "$WORK/perf.data"
+	perf_flood "$1" "$count" >/dev/null || return 0
+	poll_ns "$flood_packets" <"$WORK/samples"
 }
 
 # The attached XDP program's own time per packet (kernel.bpf_stats_enabled)

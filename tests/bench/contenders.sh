@@ -39,25 +39,35 @@ poll_ns() {
 		END { flush(); if (n > 0 && t > 0) printf "%.1f\n", t / n }'
 }
 
-# Where synlimit's time goes through a flood of COUNT SYNs from SOURCES
-# sources, synlimit attached to s0: `perf record -a -g` through the flood,
-# the samples in the program (and the helpers it called) mapped to its
-# lines through its JIT line info (prog_lines, profile_lines.py, its LINES
-# busiest lines), and the server's CPU a packet in s0's NAPI poll (poll_ns).
-# profile_synlimit SOURCES COUNT [LINES]
-profile_synlimit() {
+# A flood of COUNT SYNs from SOURCES sources under `perf record -a -g`
+# (cpu-clock, 10 kHz, with call chains): its samples as `perf script -F
+# period,ip,sym` in $WORK/samples, the frames that reached s0 in
+# flood_packets; prints synflood's summary. Fails without a recording.
+# perf_flood SOURCES COUNT
+perf_flood() {
 	lost=$(xmit_lost)
 	perf record -q -a -g -F 10000 -o "$WORK/perf.data" -- ip netns exec "$NS_C" "$TOP/build/synflood" \
-		-i c0 --dst-mac "$(server_mac)" $(flood_args "$1") -n "$2" 2>&1 |
-		sed -n 's/^synflood: //p'
-	packets=$(($2 - ($(xmit_lost) - lost)))
-	"$TOP/build/tests/prog_lines" "$(xdp_prog_id)" >"$WORK/lines" || return 1
+		-i c0 --dst-mac "$(server_mac)" $(flood_args "$1") -n "$2" >"$WORK/perf.flood" 2>&1 ||
+		return 1
+	sed -n 's/^synflood: //p' "$WORK/perf.flood"
+	flood_packets=$(($2 - ($(xmit_lost) - lost)))
 	perf script -i "$WORK/perf.data" -F period,ip,sym 2>/dev/null >"$WORK/samples"
 	rm -f "$WORK/perf.data"
-	echo "synlimit native, $1 source(s), $packets SYNs reached s0"
-	echo "server CPU in s0's NAPI poll: $(poll_ns "$packets" <"$WORK/samples") ns a packet (bare XDP_DROP included)"
+}
+
+# Where synlimit's time goes through a flood of COUNT SYNs from SOURCES
+# sources, synlimit attached to s0 (perf_flood): the samples in the program
+# (and the helpers it called) mapped to its lines through its JIT line info
+# (prog_lines, profile_lines.py, its LINES busiest lines), and the server's
+# CPU a packet in s0's NAPI poll (poll_ns).
+# profile_synlimit SOURCES COUNT [LINES]
+profile_synlimit() {
+	perf_flood "$1" "$2" || return 1
+	"$TOP/build/tests/prog_lines" "$(xdp_prog_id)" >"$WORK/lines" || return 1
+	echo "synlimit native, $1 source(s), $flood_packets SYNs reached s0"
+	echo "server CPU in s0's NAPI poll: $(poll_ns "$flood_packets" <"$WORK/samples") ns a packet (bare XDP_DROP included)"
 	echo
-	python3 "$TOP/tests/bench/profile_lines.py" "$WORK/lines" "$packets" ${3:-} <"$WORK/samples"
+	python3 "$TOP/tests/bench/profile_lines.py" "$WORK/lines" "$flood_packets" ${3:-} <"$WORK/samples"
 }
 
 contender_setup() {

@@ -61,7 +61,7 @@ static int run_case(int prog_fd, int stats_fd, int iface_fd, const struct classi
 }
 
 /* One interface's totals from its slot (iface_stats_read); 0 if it has none. */
-static int iface_totals(int iface_fd, __u32 ifindex, struct iface_counts *out)
+static int iface_totals(int iface_fd, __u32 ifindex, struct stats_summary *out)
 {
 	static struct iface_total t[SYNLIMIT_MAX_IFACES];
 	int i, n = iface_stats_read(iface_fd, t, SYNLIMIT_MAX_IFACES);
@@ -89,7 +89,7 @@ static void check_iface_slot(struct synlimit_bpf *skel)
 	__u32 lo = if_nametoindex("lo"), taken_from;
 	__u64 map_before[STAT_MAX], map_after[STAT_MAX], total[STAT_MAX], later[STAT_MAX];
 	unsigned long long drops = 0, n = sizeof(cases) / sizeof(cases[0]);
-	struct iface_counts t;
+	struct stats_summary t;
 	size_t i;
 	int rc;
 
